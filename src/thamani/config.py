@@ -7,6 +7,8 @@ Outside development, the defaults that would be unsafe are refused (see ``check`
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +41,10 @@ class Settings(BaseSettings):
     """Ed25519 private key (32-byte seed, base64) that signs ledger checkpoints."""
     pseudonym_key: SecretStr | None = None
     """Secret for the keyed HMAC that pseudonymises members in the data pool."""
+
+    trusted_keys: str = ""
+    """Further Ed25519 public keys (base64, comma-separated) whose signatures verify accepts,
+    e.g. the keys used before a rotation."""
 
     checkpoint_interval: int = Field(default=100_000, ge=1)
     """Journal records between two stored checkpoints (the head is signed at every commit)."""
@@ -86,6 +92,21 @@ class Settings(BaseSettings):
                     "production requires THAMANI_SQLITE_SYNCHRONOUS=FULL or EXTRA",
                     code="unsafe_durability",
                 )
+
+    def trusted_public_keys(self) -> list[bytes]:
+        out = []
+        for part in self.trusted_keys.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                raw = base64.b64decode(part, validate=True)
+            except binascii.Error:
+                raise ConfigurationError(f"THAMANI_TRUSTED_KEYS: {part!r} is not base64") from None
+            if len(raw) != 32:
+                raise ConfigurationError(f"THAMANI_TRUSTED_KEYS: {part!r} is not 32 bytes")
+            out.append(raw)
+        return out
 
     @property
     def generated_keys_allowed(self) -> bool:

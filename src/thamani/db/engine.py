@@ -14,6 +14,7 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from thamani.config import Settings
@@ -129,9 +130,23 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
             sql = full_sql if len(chunk) == per else head + ", ".join([one] * len(chunk))
-            cur.execute(sql, list(chain.from_iterable(chunk)))
+            _run(conn, cur, sql, list(chain.from_iterable(chunk)))
     finally:
         cur.close()
+
+
+def _run(conn: Connection, cur: Any, sql: str, params: Any, *, many: bool = False) -> None:
+    """Execute on the driver's cursor; its integrity errors become SQLAlchemy's, so callers
+    catch one kind whatever the driver."""
+    dbapi = conn.dialect.dbapi
+    assert dbapi is not None
+    try:
+        if many:
+            cur.executemany(sql, params)
+        else:
+            cur.execute(sql, params)
+    except dbapi.IntegrityError as e:
+        raise sa_exc.IntegrityError(sql[:200], None, e) from e
 
 
 def bulk_update(
@@ -163,7 +178,7 @@ def bulk_update(
                 f"WITH v ({', '.join(names)}) AS (VALUES {', '.join([one] * len(chunk))}) "
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.{key} = v.{key}"
             )
-            cur.execute(sql, list(chain.from_iterable(chunk)))
+            _run(conn, cur, sql, list(chain.from_iterable(chunk)))
     finally:
         cur.close()
 
@@ -177,6 +192,6 @@ def bulk_execute(conn: Connection, sql_qmark: str, rows: list[Any]) -> None:
     assert dbapi is not None
     cur = dbapi.cursor()
     try:
-        cur.executemany(sql, rows)
+        _run(conn, cur, sql, rows, many=True)
     finally:
         cur.close()

@@ -326,8 +326,8 @@ class _Batch:
 
     def expire(self, due: Sequence[PendingTransfer]) -> None:
         for p in due:
-            current = self.pending(p.id)
-            if current is None or current.status is not PendingStatus.PENDING:
+            current = self.pending(p.id) or p
+            if current.status is not PendingStatus.PENDING:
                 continue
             if not current.expires_at or current.expires_at > self.now:
                 continue
