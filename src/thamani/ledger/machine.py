@@ -786,5 +786,6 @@ def decide_transfers(
         results_append(result)
         if chain_start >= 0 and not linked:
             chain_start = -1
+            chain_failed = False
             b.close_chain()
     return TransferBatch(results, b.entries, b.touched, b.before, b.pendings, b.ts, b.seq)

@@ -38,16 +38,32 @@ from thamani.ledger.records import (
     Transfer,
     TransferFlags,
 )
+from thamani.ledger.results import TransferResult
 from thamani.ledger.store import Head
 
 _RESOLVE = int(TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)
 _EXPIRY = int(Event.EXPIRY)
+#: Results an optimistic decision gives exactly as a full one would (judged before the id).
+_SETTLED = frozenset(
+    {
+        TransferResult.OK,
+        TransferResult.TIMESTAMP_MUST_BE_ZERO,
+        TransferResult.RESERVED_FLAG,
+        TransferResult.ID_MUST_NOT_BE_ZERO,
+        TransferResult.ID_MUST_NOT_BE_INT_MAX,
+    }
+)
 #: Account states kept in memory before the memory is emptied and filled again.
 MEMORY_MAX = 2_000_000
 
 
 class _Stale(Exception):
     """The batch was decided on a state that did not become the stored one."""
+
+
+class _Reused(Exception):
+    """A transfer refused by an optimistic decision has an id that is already stored: its
+    answer must be ``exists...``, so the batch is decided again knowing stored ids."""
 
 
 @dataclass(slots=True)
@@ -84,6 +100,7 @@ class _Decided:
     before: Head
     after: Head
     stored_pendings: set[int]
+    unchecked: list[int]
     epoch: int
     ticket: int
 
@@ -119,7 +136,7 @@ class Writer:
                 self._commit(decided)
             except _Stale:
                 continue
-            except SQLIntegrityError:
+            except (SQLIntegrityError, _Reused):
                 # An id in the batch was stored meanwhile (by an earlier submission, or by
                 # a batch committed while this one was decided): decide again knowing it.
                 conflicts += 1
@@ -157,18 +174,24 @@ class Writer:
                     {} if optimistic else store.load_transfers(conn, [t.id for t in transfers])
                 )
             h = m.head
-            batch = decide_transfers(
-                transfers,
-                accounts=m.accounts,
-                existing=existing,
-                pendings=pendings,
-                due=due,
-                now=now,
-                last_timestamp=h.timestamp,
-                next_seq=h.seq + 1,
-                may_debit=may_debit,
-            )
-            rows, new_hash = store.transfer_rows(batch.entries, h.hash)
+            try:
+                batch = decide_transfers(
+                    transfers,
+                    accounts=m.accounts,
+                    existing=existing,
+                    pendings=pendings,
+                    due=due,
+                    now=now,
+                    last_timestamp=h.timestamp,
+                    next_seq=h.seq + 1,
+                    may_debit=may_debit,
+                )
+                rows, new_hash = store.transfer_rows(batch.entries, h.hash)
+            except BaseException:
+                # The state machine changed account states in place before it failed (on
+                # a value no record can hold): forget them, read them again from the store.
+                m.invalidate()
+                raise
             after = Head(batch.next_seq - 1, new_hash, batch.last_timestamp, h.postings_upto)
             m.head = after
             m.pendings.update(batch.pendings)
@@ -182,6 +205,10 @@ class Writer:
                 h,
                 after,
                 stored,
+                # Refused without looking at stored ids: checked when the batch commits.
+                [t.id for t, r in zip(transfers, batch.results, strict=True) if r not in _SETTLED]
+                if optimistic
+                else [],
                 self._epoch,
                 self._next_ticket,
             )
@@ -232,12 +259,15 @@ class Writer:
         try:
             if d.epoch != self._epoch:
                 raise _Stale
-            if d.batch.entries:
+            if d.batch.entries or d.unchecked:
                 with write_transaction(self.engine) as conn:
                     h = store.lock_head(conn, self.signer)
                     if (h.seq, h.hash) != (d.before.seq, d.before.hash):
                         raise _Stale  # another process wrote since this memory was read
-                    self._write(conn, h, d)
+                    if d.unchecked and store.load_transfers(conn, d.unchecked):
+                        raise _Reused
+                    if d.batch.entries:
+                        self._write(conn, h, d)
             failed = False
         finally:
             with self._turns:
