@@ -14,6 +14,7 @@ where the pipeline decides one batch while the one before it commits.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -133,3 +134,27 @@ def test_threads_share_one_ledger_and_its_pipeline(platform: Platform) -> None:
             pool.map(lambda w: hot_batches(platform.ledger, w, ROUNDS, 2000 + w), range(WORKERS))
         )
     check_the_books(platform, [a for run in runs for a in run])
+
+
+def test_verify_sees_one_moment_while_money_moves(platform: Platform) -> None:
+    """Verification beside a busy writer reads one snapshot: no false alarms."""
+    open_hot_books(platform.ledger)
+    stop = threading.Event()
+
+    def keep_paying() -> None:
+        n = 1
+        while not stop.is_set():
+            platform.ledger.create_transfers(
+                [Transfer(n + k, CLEARING, CLINIC, 1, 1, 1) for k in range(40)]
+            )
+            n += 40
+
+    writer = threading.Thread(target=keep_paying)
+    writer.start()
+    try:
+        reports = [platform.verify_ledger() for _ in range(15)]
+    finally:
+        stop.set()
+        writer.join()
+    assert [r.problems for r in reports if not r.ok] == []
+    assert reports[-1].records > reports[0].records  # the writer was writing meanwhile

@@ -85,9 +85,21 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    """One read transaction: a consistent snapshot of the store."""
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    """One read transaction: a consistent snapshot of the store.
+
+    On PostgreSQL that takes REPEATABLE READ: at its default level every statement would
+    see what was committed since the one before (a verification running beside writers
+    would report records "inserted" and balances that do not add up). SQLite's read
+    transactions are snapshots already.
+    """
+    with engine.connect() as raw:
+        conn = (
+            raw.execution_options(isolation_level="REPEATABLE READ")
+            if raw.dialect.name == "postgresql"
+            else raw
+        )
+        with conn.begin():
+            yield conn
 
 
 def placeholders(conn: Connection, count: int) -> str:
