@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 
 from thamani import __version__
 from thamani.api import problems
@@ -50,7 +50,7 @@ def create_app(
             " `Authorization: Bearer thm_...` (tokens come from `thamani token create`)."
             " Errors are RFC 9457 problem documents."
         ),
-        default_response_class=ORJSONResponse,
+        default_response_class=JSONResponse,
         lifespan=lifespan,
     )
     app.state.platform = plat
