@@ -439,3 +439,11 @@ def test_a_statement_pages_over_http(cast: Cast) -> None:
     assert [x["transfer"]["amount"] for x in older["lines"]] == [22, 21, 20]
     clinic = cast.call("clinic", "GET", f"/accounts/{CLINIC}/statement?limit=1").json()
     assert clinic["lines"][0]["direction"] == "credit"
+
+
+def test_an_account_for_an_unknown_party_is_a_problem_not_a_crash(cast: Cast) -> None:
+    r = cast.call(
+        "admin", "POST", "/accounts",
+        json={"accounts": [{"id": 90, "ledger": 1, "code": 100, "owner_party_id": 9999}]},
+    )  # fmt: skip
+    assert_problem(r, 422, "party_not_found", where="/accounts")

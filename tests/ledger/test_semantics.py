@@ -404,3 +404,15 @@ def test_money_cannot_cross_funds(platform: Platform) -> None:
         R.ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER,
         R.TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS,
     ]
+
+
+def test_an_account_for_a_party_that_does_not_exist_is_refused(platform: Platform) -> None:
+    platform.ledger.create_ledger(1, "KES", "kes-savings")
+    with pytest.raises(InvalidInput) as e:
+        platform.ledger.create_accounts(
+            [Account(1, 1, 100), Account(2, 1, 100, owner_party_id=9999)]
+        )
+    assert e.value.code == "party_not_found"
+    assert platform.ledger.accounts([1, 2]) == []
+    assert platform.ledger.create_accounts([Account(1, 1, 100)]) == [A.OK]
+    assert platform.verify_ledger().ok

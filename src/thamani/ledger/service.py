@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
@@ -153,7 +154,16 @@ class Ledger:
             store.insert_journal_rows(conn, rows)
             return Head(batch.next_seq - 1, new_hash, batch.last_timestamp, h.postings_upto)
 
-        self.writer.exclusive(work)
+        try:
+            self.writer.exclusive(work)
+        except SQLIntegrityError:
+            # The one constraint the decision does not check: owners and sponsors are
+            # parties (a foreign key). The transaction was rolled back: nothing opened.
+            raise InvalidInput(
+                "an owner or sponsor party named in this batch does not exist",
+                code="party_not_found",
+                where="/accounts",
+            ) from None
         return outcome[0].results
 
     def accounts(self, ids: Sequence[int], access: AccountAccess | None = None) -> list[Account]:
