@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import ORJSONResponse
 
 from thamani.api.deps import platform, require
 from thamani.api.schemas.ledger import (
@@ -110,17 +111,23 @@ def create_transfers(
     body: TransfersIn,
     p: Platform = Depends(platform),
     who: Actor = Depends(require(Scope.LEDGER_WRITE)),
-) -> ResultsOut:
+) -> ORJSONResponse:
     """Submit up to 8,190 transfers; each gets its own result (``ok`` and ``exists``
     mean recorded). Retrying with the same ids never moves money twice."""
     records = [t.record() for t in body.transfers]
     results = p.ledger.create_transfers(records, who)
-    out = [
-        ResultOut(index=i, id=format_id(t.id), result=r.value)
-        for i, (t, r) in enumerate(zip(records, results, strict=True))
-    ]
     ok = sum(1 for r in results if r.recorded)
-    return ResultsOut(results=out, ok=ok, failed=len(results) - ok)
+    # The hot path of the API: the body is built directly (same shape as ResultsOut).
+    return ORJSONResponse(
+        {
+            "results": [
+                {"index": i, "id": str(t.id), "result": r.value}
+                for i, (t, r) in enumerate(zip(records, results, strict=True))
+            ],
+            "ok": ok,
+            "failed": len(results) - ok,
+        }
+    )
 
 
 @router.get("/transfers/{transfer_id}", response_model=TransferOut)
