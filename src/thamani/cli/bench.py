@@ -35,3 +35,17 @@ def bench_ledger(
         quiet=as_json,
     )
     emit_json(result)
+
+
+@app.command("synth")
+@friendly
+def bench_synth(
+    people: int = typer.Option(1_000_000, help="People to generate."),
+    years: int = typer.Option(1, help="Years of care."),
+    seed: int = typer.Option(1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Seconds and peak memory to generate a population and its care to Parquet."""
+    from thamani.benchmarking.synth import run
+
+    emit_json(run(people=people, years=years, seed=seed, quiet=as_json))
