@@ -35,7 +35,9 @@ print(json.dumps({"rows": r.rows, "generate_seconds": r.generate_seconds,
 """
 
 
-def run(people: int = 1_000_000, years: int = 1, seed: int = 1, quiet: bool = False) -> dict[str, Any]:
+def run(
+    people: int = 1_000_000, years: int = 1, seed: int = 1, quiet: bool = False
+) -> dict[str, Any]:
     """Measure generating ``people`` people and ``years`` of care to Parquet."""
     with tempfile.TemporaryDirectory(prefix="thamani-bench-synth-") as tmp:
         out = Path(tmp) / "region"

@@ -237,14 +237,26 @@ class Measure:
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("68961-2", "HIV 1+2 Ab [Presence] in Serum or Plasma by Rapid immunoassay", "",
-            "LAB-HIV-RAPID"),
-    Measure("20447-9", "HIV 1 RNA [#/volume] (viral load) in Serum or Plasma", "{copies}/mL",
-            "LAB-VIRAL-LOAD"),
+    Measure(
+        "68961-2",
+        "HIV 1+2 Ab [Presence] in Serum or Plasma by Rapid immunoassay",
+        "",
+        "LAB-HIV-RAPID",
+    ),
+    Measure(
+        "20447-9",
+        "HIV 1 RNA [#/volume] (viral load) in Serum or Plasma",
+        "{copies}/mL",
+        "LAB-VIRAL-LOAD",
+    ),
     Measure("24467-3", "CD3+CD4+ (T4 helper) cells [#/volume] in Blood", "/uL", "LAB-CD4"),
     Measure("718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL", "LAB-HAEMOGLOBIN"),
-    Measure("70569-9", "Plasmodium falciparum Ag [Presence] in Blood by Rapid immunoassay", "",
-            "LAB-MALARIA-RDT"),
+    Measure(
+        "70569-9",
+        "Plasmodium falciparum Ag [Presence] in Blood by Rapid immunoassay",
+        "",
+        "LAB-MALARIA-RDT",
+    ),
     Measure("15074-8", "Glucose [Moles/volume] in Blood", "mmol/L", "LAB-GLUCOSE"),
     Measure("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%", "LAB-HBA1C"),
     Measure("20507-0", "Reagin Ab [Presence] in Serum by RPR", "", "LAB-SYPHILIS"),

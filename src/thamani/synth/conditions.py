@@ -86,7 +86,7 @@ def make_conditions(
         strata,
     )
     has[cat.ASTHMA] = rng.random(n) < _prevalence(c.asthma, band, people.sex)
-    chronic = has[: cat.DEPRESSION].any(axis=0)
+    chronic = np.asarray(has[: cat.DEPRESSION].any(axis=0), dtype=bool)
     has[cat.DEPRESSION] = bernoulli_with_odds_ratio(
         rng,
         _prevalence(c.depression, band, people.sex),
@@ -96,9 +96,7 @@ def make_conditions(
     )
 
     # New HIV infections during the years (adults 15-49 without HIV).
-    hiv_infected = np.where(has[cat.HIV], -(rng.integers(1, 15 * YEAR, n)), NEVER).astype(
-        np.int64
-    )
+    hiv_infected = np.where(has[cat.HIV], -(rng.integers(1, 15 * YEAR, n)), NEVER).astype(np.int64)
     at_risk = (~has[cat.HIV]) & (age >= 15 * 365) & (age < 50 * 365)
     rate = c.hiv_incidence_per_1000.value / 1000.0
     t_inf = rng.exponential(YEAR / max(rate, 1e-12), n)
@@ -149,7 +147,9 @@ def make_conditions(
         local = ((level_primary == 1) & (u < 0.6)) | ((level_primary == 0) & (u < 0.3))
         if k == cat.COPD:
             local &= severity[cat.COPD] <= 2
-        facility[k] = np.where(diag[k] < NEVER, np.where(local, people.primary, people.hospital), -1)
+        facility[k] = np.where(
+            diag[k] < NEVER, np.where(local, people.primary, people.hospital), -1
+        )
 
     q = p.quality
     controlled = np.zeros(has.shape, dtype=bool)

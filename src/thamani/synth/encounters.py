@@ -133,9 +133,9 @@ def assemble(
             item_parts.append(np.full(on.size, cat.item(line.item), dtype=np.int64))
             qty_parts.append(q)
         noise = np.exp(rng.normal(0.0, 0.15, idx.size))
-        for staff, minutes in t.minutes:
+        for staff, base_minutes in t.minutes:
             per_day = dict(t.minutes_per_day).get(staff, 0)
-            m = minutes * cost_factor[idx] * noise + per_day * los[idx]
+            m = base_minutes * cost_factor[idx] * noise + per_day * los[idx]
             act_enc.append(idx)
             act_staff.append(np.full(idx.size, staff, dtype=np.int64))
             act_min.append(np.maximum(np.rint(m), 1).astype(np.int64))

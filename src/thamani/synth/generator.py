@@ -397,7 +397,9 @@ def _enrolments(
     role = np.where(members == folk.hh_head[mh], 0, 1)
     hh_number = np.char.add(
         np.char.add(np.array(MEMBER_PREFIX)[prog[members]], "-"),
-        np.char.add(np.char.zfill(mh.astype(str), 7), np.char.add("-", np.char.zfill(rank.astype(str), 2))),
+        np.char.add(
+            np.char.zfill(mh.astype(str), 7), np.char.add("-", np.char.zfill(rank.astype(str), 2))
+        ),
     )
     vi = np.flatnonzero(mat.voucher)
     v_number = np.char.add(f"{MEMBER_PREFIX[cat.VOUCHER]}-", np.char.zfill(vi.astype(str), 9))

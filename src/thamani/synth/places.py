@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,7 +64,11 @@ def _area_counts(shares: F64, n: int) -> I64:
     rest = n - int(base.sum())
     order = np.argsort(-(raw - base), kind="stable")
     base[order[:rest]] += 1
-    return base
+    return np.asarray(base, dtype=np.int64)
+
+
+def _staff(staff: Mapping[Any, float], kind: str) -> float:
+    return float(staff.get(kind, 0.0))
 
 
 def make_places(rng: np.random.Generator, p: Parameters, people: int) -> Places:
@@ -103,14 +109,14 @@ def make_places(rng: np.random.Generator, p: Parameters, people: int) -> Places:
     def span(lo_hi: list[tuple[int, int]]) -> I64:
         lo = np.array([a for a, _ in lo_hi])[fac_level]
         hi = np.array([b for _, b in lo_hi])[fac_level]
-        return (lo + np.floor(rng.random(n_fac) * (hi - lo + 1))).astype(np.int64)
+        return np.asarray(lo + np.floor(rng.random(n_fac) * (hi - lo + 1)), dtype=np.int64)
 
     beds = span([lv.beds for lv in levels])
     slots = span([lv.outpatient_slots_per_day for lv in levels])
     hours = np.array([lv.opening_hours_per_day for lv in levels], dtype=np.int64)[fac_level]
     days = np.array([lv.opening_days_per_week for lv in levels], dtype=np.int64)[fac_level]
     staff_mean = np.array(
-        [[lv.staff.get(s, 0.0) for s in cat.STAFF] for lv in levels], dtype=np.float64
+        [[_staff(lv.staff, s) for s in cat.STAFF] for lv in levels], dtype=np.float64
     )[fac_level]
     staff = rng.poisson(staff_mean * np.exp(0.2 * rng.standard_normal(staff_mean.shape)))
     staff[:, cat.NURSE] = np.maximum(staff[:, cat.NURSE], 1)
@@ -118,7 +124,9 @@ def make_places(rng: np.random.Generator, p: Parameters, people: int) -> Places:
 
     acc = np.zeros((n_fac, len(PROGRAMMES)), dtype=bool)
     pr = p.programmes
-    acc[:, cat.INSURANCE] = (fac_level >= 2) | (rng.random(n_fac) < pr.insurance_accredited_share.value)
+    acc[:, cat.INSURANCE] = (fac_level >= 2) | (
+        rng.random(n_fac) < pr.insurance_accredited_share.value
+    )
     acc[:, cat.SUBSIDY] = acc[:, cat.INSURANCE]
     acc[:, cat.VOUCHER] = quality >= pr.voucher_accredited_quality_floor.value
     acc[:, cat.SAVINGS] = True

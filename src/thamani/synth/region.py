@@ -8,7 +8,7 @@ beside them, so a million rows of ICD-10 codes cost two bytes each.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +79,7 @@ class Table:
 def make_table(
     name: str,
     values: dict[str, NDArray[Any]],
-    labels: dict[str, Sequence[str]] | None = None,
+    labels: Mapping[str, Sequence[str]] | None = None,
 ) -> Table:
     """Build a table, checking it against its spec (names, order, types, lengths)."""
     s = spec(name)

@@ -118,7 +118,9 @@ def choose_in_groups(
     w = item_weight[order].astype(np.float64)
     n_groups = int(max(g.max(initial=0), query_group.max(initial=0))) + 1
     totals = np.bincount(g, weights=w, minlength=n_groups)
-    cum_in_group = np.cumsum(w) - np.repeat(np.cumsum(totals) - totals, np.bincount(g, minlength=n_groups))
+    cum_in_group = np.cumsum(w) - np.repeat(
+        np.cumsum(totals) - totals, np.bincount(g, minlength=n_groups)
+    )
     key = g + cum_in_group / np.maximum(totals[g], 1e-300)
     u = rng.random(query_group.size)
     target = query_group + np.clip(u, 1e-12, 1.0 - 1e-12)
@@ -131,9 +133,8 @@ def categorical(rng: np.random.Generator, probs: F64, size: int) -> I64:
     """``size`` draws from one categorical distribution (probabilities normalised)."""
     p = np.asarray(probs, dtype=np.float64)
     cum = np.cumsum(p / p.sum())
-    return np.minimum(np.searchsorted(cum, rng.random(size), side="right"), p.size - 1).astype(
-        np.int64
-    )
+    out = np.minimum(np.searchsorted(cum, rng.random(size), side="right"), p.size - 1)
+    return np.asarray(out, dtype=np.int64)
 
 
 def categorical_rows(rng: np.random.Generator, table: F64, row: I64) -> I64:
@@ -141,9 +142,9 @@ def categorical_rows(rng: np.random.Generator, table: F64, row: I64) -> I64:
     cum = np.cumsum(table / table.sum(axis=1, keepdims=True), axis=1)
     u = rng.random(row.size)
     out = (u[:, None] >= cum[row]).sum(axis=1)
-    return np.minimum(out, table.shape[1] - 1).astype(np.int64)
+    return np.asarray(np.minimum(out, table.shape[1] - 1), dtype=np.int64)
 
 
 def age_band(age_days: I64) -> I64:
     """Five-year band 0..16 (80+) of an age in days."""
-    return np.clip(age_days // (5 * 365.25), 0, 16).astype(np.int64)
+    return np.asarray(np.clip(age_days // (5 * 365.25), 0, 16), dtype=np.int64)

@@ -32,4 +32,6 @@ class Stage(enum.IntEnum):
 
 def stream(seed: int, stage: Stage) -> np.random.Generator:
     """The random generator of one stage for this seed."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(stage),))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(stage),)))
+    )

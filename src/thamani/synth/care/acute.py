@@ -54,8 +54,8 @@ def make_acute_care(
             share = cause.child_share if is_child else cause.adult_share
             scale = 2.0 * malaria_risk if cause.malaria else np.ones(n_areas)
             table[np.arange(n_areas) * 2 + is_child, k] = share * scale
-    cause = categorical_rows(rng, table, area[owner] * 2 + child)
-    code = np.array([cat.icd(c.icd10) for c in causes], dtype=np.int64)[cause]
+    drawn = categorical_rows(rng, table, area[owner] * 2 + child)
+    code = np.array([cat.icd(c.icd10) for c in causes], dtype=np.int64)[drawn]
 
     bypass = rng.random(owner.size) < p.facilities.hospital_bypass_share.value
     fac = np.where(bypass, hospital[owner], primary[owner])
@@ -76,8 +76,10 @@ def make_acute_care(
         np.where(is_malaria[tested], cat.R_POSITIVE, cat.R_NEGATIVE),
     )  # fmt: skip
     uti = code == cat.icd("N39.0")
-    book.observations(v[uti], cat.M_URINE_PROTEIN, np.nan,
-                      np.where(rng.random(int(uti.sum())) < 0.4, cat.R_POSITIVE, cat.R_NEGATIVE))  # fmt: skip
+    protein = np.where(rng.random(int(uti.sum())) < 0.4, cat.R_POSITIVE, cat.R_NEGATIVE)
+    book.observations(v[uti], cat.M_URINE_PROTEIN, np.nan, protein)
     hb = admit
-    book.observations(v[hb], cat.M_HB, np.round(rng.normal(10.5, 1.8, int(hb.sum())), 1).clip(3, 18))
+    book.observations(
+        v[hb], cat.M_HB, np.round(rng.normal(10.5, 1.8, int(hb.sum())), 1).clip(3, 18)
+    )
     _ = places

@@ -63,14 +63,18 @@ def make_airway_care(
         lam = base * rate_ratio(q.exacerbation_log_rate_ratio, z) * exposure
         count = rng.poisson(lam)
         owner, _ = expand(count)
-        eday = begin[owner] + (rng.random(owner.size) * (end[owner] - begin[owner])).astype(np.int64)
+        eday = begin[owner] + (rng.random(owner.size) * (end[owner] - begin[owner])).astype(
+            np.int64
+        )
         severe = rng.random(owner.size) < calibrated(
             a.severe_share.value, q.severe_exacerbation_logit * z[owner]
         )
         mod = ~severe
         mdx = cat.icd("J44.1") if condition == cat.COPD else cat.icd("J45.9")
         sdx = cat.icd("J44.1") if condition == cat.COPD else cat.icd("J46")
-        mv = book.visits(who[owner[mod]], fac[owner[mod]], eday[mod], cat.Kind.EXACERBATION_MODERATE, mdx)
+        mv = book.visits(
+            who[owner[mod]], fac[owner[mod]], eday[mod], cat.Kind.EXACERBATION_MODERATE, mdx
+        )
         book.observations(mv, cat.M_SPO2, np.rint(rng.normal(93, 2.5, mv.size)).clip(80, 100))
         so = owner[severe]
         hosp = np.where(places.fac_level[fac[so]] >= 2, fac[so], people.hospital[who[so]])
@@ -87,7 +91,9 @@ def make_airway_care(
             sv[ref],
             np.full(int(ref.sum()), _specialty(p, "respiratory_medicine")),
             np.full(int(ref.sum()), 2),
-            np.full(int(ref.sum()), cat.icd("J44.9") if condition == cat.COPD else cat.icd("J45.9")),
+            np.full(
+                int(ref.sum()), cat.icd("J44.9") if condition == cat.COPD else cat.icd("J45.9")
+            ),
             np.full(int(ref.sum()), places.county_hospital),
         )
 
@@ -95,14 +101,20 @@ def make_airway_care(
         interval = np.full(who.size, int(a.review_interval_days.value), dtype=np.int64)
         first = begin + rng.integers(0, interval[0], who.size)
         ro, rday = schedule(first, end, interval)
-        attend = rng.random(ro.size) < calibrated(a.review_attendance.value, q.retention_logit * z[ro])
+        attend = rng.random(ro.size) < calibrated(
+            a.review_attendance.value, q.retention_logit * z[ro]
+        )
         ro, rday = ro[attend], rday[attend]
-        rv = book.visits(who[ro], fac[ro], rday, cat.Kind.AIRWAY_REVIEW, cat.CONDITION_ICD10_INDEX[condition])
+        rv = book.visits(
+            who[ro], fac[ro], rday, cat.Kind.AIRWAY_REVIEW, cat.CONDITION_ICD10_INDEX[condition]
+        )
         book.observations(rv, cat.M_SPO2, np.rint(rng.normal(95 - 1.5 * sev[ro], 2)).clip(75, 100))
         spiro = (places.fac_level[fac[ro]] >= 2) & (rng.random(ro.size) < a.spirometry_share.value)
         fev1_by_severity = FEV1_COPD if condition == cat.COPD else FEV1_ASTHMA
         fev1 = fev1_by_severity[sev[ro]]
-        book.observations(rv[spiro], cat.M_FEV1, np.rint(fev1[spiro] + rng.normal(0, 6, int(spiro.sum()))))
+        book.observations(
+            rv[spiro], cat.M_FEV1, np.rint(fev1[spiro] + rng.normal(0, 6, int(spiro.sum())))
+        )
         book.lines(rv[spiro], cat.item("SVC-SPIROMETRY"))
         rank = np.zeros(ro.size, dtype=np.int64)
         if ro.size:

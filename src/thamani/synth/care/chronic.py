@@ -50,7 +50,9 @@ def make_chronic_care(
         interval = np.full(who.size, int(c.review_interval_days.value), dtype=np.int64)
         first = begin + rng.integers(0, max(int(c.review_interval_days.value), 1), who.size)
         ro, rday = schedule(first, end, interval)
-        attend = rng.random(ro.size) < calibrated(c.review_attendance.value, q.retention_logit * z[ro])
+        attend = rng.random(ro.size) < calibrated(
+            c.review_attendance.value, q.retention_logit * z[ro]
+        )
         ro, rday = ro[attend], rday[attend]
         dx = cat.CONDITION_ICD10_INDEX[condition]
         rv = book.visits(who[ro], fac[ro], rday, kind, dx)
@@ -66,9 +68,11 @@ def make_chronic_care(
             book.observations(rv, cat.M_GLUCOSE, np.round(glu, 1))
             a1c = rng.random(n) < 0.33
             val = np.where(good, rng.normal(6.6, 0.4, n), rng.normal(9.2, 1.3, n))[a1c]
-            book.observations(rv[a1c], cat.M_HBA1C, np.round(val, 1))
+            book.observations(rv[a1c], cat.M_HBA1C, np.round(val, 1).astype(np.float64))
         cr = rng.random(n) < 0.08
-        book.observations(rv[cr], cat.M_CREATININE, np.round(rng.normal(1.0, 0.3, int(cr.sum())), 2).clip(0.3, 8))
+        book.observations(
+            rv[cr], cat.M_CREATININE, np.round(rng.normal(1.0, 0.3, int(cr.sum())), 2).clip(0.3, 8)
+        )
 
         # Yearly EQ-5D-5L and PHQ-9 at the first review of each year.
         yearly = np.ones(n, dtype=bool)
@@ -85,11 +89,15 @@ def make_chronic_care(
         exposure = np.maximum(end - begin, 0) / YEAR
         lam = c.complication_admissions_per_year.value * np.where(ok, 0.6, 1.8) * exposure
         owner, _ = expand(rng.poisson(lam))
-        aday = begin[owner] + (rng.random(owner.size) * (end[owner] - begin[owner])).astype(np.int64)
+        aday = begin[owner] + (rng.random(owner.size) * (end[owner] - begin[owner])).astype(
+            np.int64
+        )
         hosp = people.hospital[who[owner]]
         los = 2 + rng.poisson(4.0, owner.size)
         adx = cat.icd("I64") if condition == cat.HYPERTENSION else cat.icd("E11.6")
         av = book.visits(who[owner], hosp, aday, cat.Kind.CHRONIC_ADMISSION, adx, los=los)
         book.diagnoses(av, dx)
         die = rng.random(owner.size) < 0.08
-        deaths.record(who[owner][die], aday[die] + los[die], np.full(int(die.sum()), adx), hosp[die])
+        deaths.record(
+            who[owner][die], aday[die] + los[die], np.full(int(die.sum()), adx), hosp[die]
+        )

@@ -40,7 +40,7 @@ def _testing(
     for y in range(years):
         s = y * YEAR
         age = s + YEAR // 2 - birth
-        day = s + rng.integers(0, YEAR, n)
+        day = np.asarray(s + rng.integers(0, YEAR, n), dtype=np.int64)
         test = (
             (age >= 15 * 365)
             & (age < 65 * 365)
@@ -128,7 +128,11 @@ def make_hiv_care(
     vl = first & (vi >= 0)
     vv, vo = rv[vl], owner[vl]
     sup = suppressed[vo]
-    low = np.where(rng.random(vv.size) < 0.6, 0.0, np.rint(np.exp(rng.uniform(np.log(20), np.log(999), vv.size))))
+    low = np.where(
+        rng.random(vv.size) < 0.6,
+        0.0,
+        np.rint(np.exp(rng.uniform(np.log(20), np.log(999), vv.size))),
+    )
     high = np.rint(10 ** rng.uniform(3.0, 5.7, vv.size))
     book.observations(vv, cat.M_VIRAL_LOAD, np.where(sup, low, high))
 

@@ -132,7 +132,9 @@ def make_maternity(
 
     # Antenatal contacts.
     k = categorical(rng, np.array(m.anc_contacts_distribution.values), n)
-    first_week = np.clip(rng.normal(m.first_anc_week_mean.value, m.first_anc_week_sd.value, n), 6, gest - 2)
+    first_week = np.clip(
+        rng.normal(m.first_anc_week_mean.value, m.first_anc_week_sd.value, n), 6, gest - 2
+    )
     owner, j = expand(k)
     span = (gest[owner] - 1 - first_week[owner]) / np.maximum(k[owner] - 1, 1)
     week = first_week[owner] + j * span + rng.uniform(-0.5, 0.5, owner.size)
@@ -175,11 +177,15 @@ def make_maternity(
     )  # fmt: skip
     shift = p.quality.prom_shift_sd
     base = 0.12 + 0.35 * cs.has[cat.DEPRESSION, fw] + 0.10 * cs.has[cat.HIV, fw]
-    items, vas = answers(rng, cat.PHQ9, burden(base, places.fac_quality[anc_fac[first]], shift, rng))
+    items, vas = answers(
+        rng, cat.PHQ9, burden(base, places.fac_quality[anc_fac[first]], shift, rng)
+    )
     book.proms(fv, cat.PHQ9, cat.TP_BOOKING, items, vas)
 
     # Place and mode of delivery.
-    wealth_shift = m.wealth_effect_facility_delivery.value * (quint - 3) + 0.8 * voucher + 0.3 * urban
+    wealth_shift = (
+        m.wealth_effect_facility_delivery.value * (quint - 3) + 0.8 * voucher + 0.3 * urban
+    )
     in_facility = rng.random(n) < calibrated(m.facility_delivery_rate.value, wealth_shift)
     cs_share = m.caesarean_rate.value / m.facility_delivery_rate.value
     fi = np.flatnonzero(in_facility)
@@ -212,9 +218,13 @@ def make_maternity(
     # Delivery encounters.
     los = np.where(caesarean, 3 + rng.poisson(1.0, n), (rng.random(n) < 0.3).astype(np.int64))
     emergency = rng.random(n) < 0.6
-    ddx = np.where(caesarean, np.where(emergency, cat.icd("O82.1"), cat.icd("O82.0")), cat.icd("O80.9"))
+    ddx = np.where(
+        caesarean, np.where(emergency, cat.icd("O82.1"), cat.icd("O82.0")), cat.icd("O80.9")
+    )
     kind = np.where(caesarean, int(cat.Kind.DELIVERY_CAESAREAN), int(cat.Kind.DELIVERY_VAGINAL))
-    dv = book.visits(mother[fi], facility[fi], delivery[fi], kind[fi], ddx[fi], los=los[fi], pregnancy=preg[fi])
+    dv = book.visits(
+        mother[fi], facility[fi], delivery[fi], kind[fi], ddx[fi], los=los[fi], pregnancy=preg[fi]
+    )
     book.diagnoses(dv, np.where(stillbirth[fi], cat.icd("Z37.1"), cat.icd("Z37.0")))
     withc = complication[fi] >= 0
     book.diagnoses(dv[withc], complication[fi][withc])
@@ -230,8 +240,10 @@ def make_maternity(
     baby = np.full(n, -1, dtype=np.int64)
     baby[live] = first_baby + np.arange(live.size)
     deaths.extend(live.size)
-    nn_p = m.neonatal_mortality_per_1000.value / 1000.0 * rate_ratio(
-        q.neonatal_death_log_rate_ratio, z[live]
+    nn_p = (
+        m.neonatal_mortality_per_1000.value
+        / 1000.0
+        * rate_ratio(q.neonatal_death_log_rate_ratio, z[live])
     )
     nd = rng.random(live.size) < nn_p
     nd_day = delivery[live] + np.minimum(rng.exponential(4.0, live.size).astype(np.int64), 27)
@@ -243,7 +255,9 @@ def make_maternity(
     go = (rng.random(n) < m.postnatal_visit_rate.value) & (pnc_day < deaths.day[mother])
     pi = np.flatnonzero(go)
     pfac = people.primary[mother[pi]]
-    pv = book.visits(mother[pi], pfac, pnc_day[pi], cat.Kind.POSTNATAL, cat.icd("Z39.2"), pregnancy=pi)
+    pv = book.visits(
+        mother[pi], pfac, pnc_day[pi], cat.Kind.POSTNATAL, cat.icd("Z39.2"), pregnancy=pi
+    )
     lost_baby = stillbirth[pi] | (baby[pi] >= 0) & (deaths.day[np.maximum(baby[pi], 0)] < NEVER)
     zq = places.fac_quality[pfac]
     base = 0.12 + 0.35 * cs.has[cat.DEPRESSION, mother[pi]] + 0.35 * lost_baby

@@ -22,9 +22,7 @@ _EQ5D_WEIGHT = np.array([0.8, 0.5, 0.9, 1.1, 0.9])
 anxiety/depression) follows the burden."""
 
 
-def answers(
-    rng: np.random.Generator, instrument: int, burden: F64
-) -> tuple[NDArray[np.int8], I64]:
+def answers(rng: np.random.Generator, instrument: int, burden: F64) -> tuple[NDArray[np.int8], I64]:
     """Item answers (one row per response) and the EQ VAS (-1 except for EQ-5D-5L)."""
     n = burden.size
     k = cat.ITEM_COUNT[instrument]

@@ -107,15 +107,13 @@ class VisitBook:
         )  # fmt: skip
 
     def freeze(self) -> Book:
-        v = list(zip(*self._visits, strict=True)) if self._visits else [[]] * 7
-        d = list(zip(*self._dx, strict=True)) if self._dx else [[]] * 2
-        li = list(zip(*self._lines, strict=True)) if self._lines else [[]] * 3
-        o = list(zip(*self._obs, strict=True)) if self._obs else [[]] * 4
-        pr = list(zip(*self._proms, strict=True)) if self._proms else [[]] * 5
-        rf = list(zip(*self._refs, strict=True)) if self._refs else [[]] * 5
-        items = (
-            np.concatenate(list(pr[3])) if self._proms else np.zeros((0, 9), dtype=np.int8)
-        )
+        v: list[Any] = list(zip(*self._visits, strict=True)) if self._visits else [[]] * 7
+        d: list[Any] = list(zip(*self._dx, strict=True)) if self._dx else [[]] * 2
+        li: list[Any] = list(zip(*self._lines, strict=True)) if self._lines else [[]] * 3
+        o: list[Any] = list(zip(*self._obs, strict=True)) if self._obs else [[]] * 4
+        pr: list[Any] = list(zip(*self._proms, strict=True)) if self._proms else [[]] * 5
+        rf: list[Any] = list(zip(*self._refs, strict=True)) if self._refs else [[]] * 5
+        items = np.concatenate(list(pr[3])) if self._proms else np.zeros((0, 9), dtype=np.int8)
         return Book(
             person=_cat(list(v[0]), np.int64),
             facility=_cat(list(v[1]), np.int64),

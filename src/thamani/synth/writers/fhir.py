@@ -213,8 +213,8 @@ def observations(region: Region) -> Iterator[dict[str, Any]]:
         if result:
             if result in QUALITATIVE:
                 code, text = QUALITATIVE[result]
-                r["valueCodeableConcept"] = {"coding": [{"system": SNOMED, "code": code,
-                                                         "display": text}], "text": text}  # fmt: skip
+                coding = [{"system": SNOMED, "code": code, "display": text}]
+                r["valueCodeableConcept"] = {"coding": coding, "text": text}
             else:
                 r["valueString"] = result
         else:

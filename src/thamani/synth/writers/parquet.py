@@ -73,7 +73,9 @@ def write_parquet(
     (out / "region.json").write_bytes(describe(region))
     tables = sorted(region.tables, key=len, reverse=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for t, _ in zip(tables, pool.map(lambda t: _write_one(region, t, out), tables), strict=True):
+        for t, _ in zip(
+            tables, pool.map(lambda t: _write_one(region, t, out), tables), strict=True
+        ):
             if on_table:
                 on_table(t.name)
     return [out / "region.json", *(out / f"{t.name}.parquet" for t in region.tables)]

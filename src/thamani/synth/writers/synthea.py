@@ -112,9 +112,7 @@ def _write(out: Path, name: str, cols: dict[str, Any], n: int) -> Path:
     path = out / f"{name}.csv"
     with path.open("wb") as f:
         f.write((",".join(header) + "\n").encode())
-        pcsv.write_csv(
-            table, f, pcsv.WriteOptions(include_header=False, quoting_style="needed")
-        )
+        pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
     return path
 
 
@@ -185,13 +183,14 @@ def write_synthea(
     known = cond["diagnosed"]
     c_codes = cond.column("icd10").decoded()[known].astype(str)
     c_desc = icd_desc[cond["icd10"][known]]
+    n_known = int(known.sum())
+    no_stop = np.full(n_known, np.datetime64("NaT"), "datetime64[D]")
     written.append(_write(out, "conditions", {
         "START": pa.concat_arrays([_date(cond["onset_date"][known]), _date(enc["start_date"])]),
-        "STOP": pa.concat_arrays([_date(np.full(int(known.sum()), np.datetime64("NaT"), "datetime64[D]")),
-                                  _date(enc["end_date"])]),
+        "STOP": pa.concat_arrays([_date(no_stop), _date(enc["end_date"])]),
         "PATIENT": _text(np.concatenate([uuids("patient", cond["person_id"][known]),
                                          uuids("patient", e_person)])),
-        "ENCOUNTER": _text(np.concatenate([np.full(int(known.sum()), ""), uuids("encounter", e_id)])),
+        "ENCOUNTER": _text(np.concatenate([np.full(n_known, ""), uuids("encounter", e_id)])),
         "CODE": _text(np.concatenate([c_codes, enc.column("primary_icd10").decoded().astype(str)])),
         "DESCRIPTION": _text(np.concatenate([c_desc, icd_desc[primary]])),
     }, int(known.sum()) + e_id.size))  # fmt: skip
@@ -201,7 +200,10 @@ def write_synthea(
     kinds = lines["item_kind"]
     l_start = _datetime(enc["start_date"][l_enc], "T09:00:00Z")
     desc = np.array([i.description for i in cat.ITEMS], dtype=object)[lines["item"]]
-    for name, mask in (("medications", kinds == cat.MEDICINE), ("procedures", kinds != cat.MEDICINE)):
+    for name, mask in (
+        ("medications", kinds == cat.MEDICINE),
+        ("procedures", kinds != cat.MEDICINE),
+    ):
         le = l_enc[mask]
         lp = e_prog[le]
         amount = lines["amount"][mask]
@@ -237,9 +239,9 @@ def write_synthea(
     p_code = np.where(instrument == "PHQ-9", "44261-6", instrument)
     p_desc = np.char.add(instrument, np.where(instrument == "EQ-5D-5L", " VAS", " total score"))
     n_obs, n_p = m_idx.size, instrument.size
+    obs_dates = pa.concat_arrays([_date(obs["date"]), _date(proms["date"])])
     written.append(_write(out, "observations", {
-        "DATE": pc.binary_join_element_wise(
-            pa.concat_arrays([_date(obs["date"]), _date(proms["date"])]), pa.scalar("T09:30:00Z"), ""),
+        "DATE": pc.binary_join_element_wise(obs_dates, pa.scalar("T09:30:00Z"), ""),
         "PATIENT": _text(np.concatenate([uuids("patient", obs["person_id"]),
                                          uuids("patient", proms["person_id"])])),
         "ENCOUNTER": _text(np.concatenate([uuids("encounter", obs["encounter_id"]),
