@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 
@@ -22,6 +23,7 @@ def demo(
     ),
 ) -> None:
     """Run the demonstration on the embedded store and print what it did."""
+    from thamani.demo.county import county_step
     from thamani.demo.scenario import steps
 
     base = STATE.settings()
@@ -39,7 +41,10 @@ def demo(
     plat = open_platform(settings)
     try:
         failed = False
-        for n, step in enumerate(steps(plat.ledger, plat.parties, plat.verify_ledger), 1):
+        story = itertools.chain(
+            [county_step(people)], steps(plat.ledger, plat.parties, plat.verify_ledger)
+        )
+        for n, step in enumerate(story, 1):
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
             console.print(f"\n{mark} [bold]{n}. {step.title}[/]")
             for line in step.lines:
@@ -56,6 +61,5 @@ def demo(
         f"\ndone in {time.perf_counter() - started:.1f} s. Explore it:"
         f" [bold]thamani --data-dir {settings.data_dir} ledger ledgers[/]"
     )
-    _ = people
     if failed:
         raise typer.Exit(1)
