@@ -89,3 +89,11 @@ def _loinc_check_digit(code: str) -> bool:
 
 def test_loinc_check_digits() -> None:
     assert [m.loinc for m in cat.MEASURES if not _loinc_check_digit(m.loinc)] == []
+
+
+def test_no_code_appears_twice_on_an_encounter(county: Region) -> None:
+    d = county["diagnoses"]
+    key = d["encounter_id"] * 1000 + d["icd10"]
+    assert np.unique(key).size == key.size
+    seq = d["sequence"]
+    assert (seq[1:][d["encounter_id"][1:] == d["encounter_id"][:-1]] > 1).all()

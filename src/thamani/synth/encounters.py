@@ -184,32 +184,23 @@ def assemble(
     a_enc, a_staff, a_min = a_enc[o], a_staff[o], a_min[o]
     minutes = np.bincount(a_enc, weights=a_min, minlength=n).round().astype(np.int64)
 
-    # Diagnoses: main first, then the stage's extras, then known chronic conditions.
-    d_enc = [np.arange(n, dtype=np.int64)]
-    d_code = [dx]
-    d_rank = [np.zeros(n, dtype=np.int64)]
+    # Diagnoses: main first, then the stage's extras, then the person's known chronic
+    # conditions (except the one that is the main diagnosis). Stages never add a chronic
+    # condition's own code as an extra, so no code appears twice on an encounter.
     de, dok = _remap(new_id, book.dx_visit)
-    d_enc.append(de[dok])
-    d_code.append(book.dx_code[dok])
-    d_rank.append(np.ones(int(dok.sum()), dtype=np.int64))
+    d_enc = [np.arange(n, dtype=np.int64), de[dok]]
+    d_code = [dx, book.dx_code[dok]]
     n0 = cs.diag.shape[1]
     first_gen = person < n0
     pp = np.minimum(person, n0 - 1)
     for c in range(len(cat.CONDITIONS)):
-        has = first_gen & (cs.diag[c, pp] <= day)
-        idx = np.flatnonzero(has)
+        code = cat.CONDITION_ICD10_INDEX[c]
+        idx = np.flatnonzero(first_gen & (cs.diag[c, pp] <= day) & (dx != code))
         d_enc.append(idx)
-        d_code.append(np.full(idx.size, cat.CONDITION_ICD10_INDEX[c], dtype=np.int64))
-        d_rank.append(np.full(idx.size, 2, dtype=np.int64))
+        d_code.append(np.full(idx.size, code, dtype=np.int64))
     g_enc = np.concatenate(d_enc)
     g_code = np.concatenate(d_code)
-    g_rank = np.concatenate(d_rank)
-    o = np.lexsort((g_rank, g_code, g_enc))
-    g_enc, g_code, g_rank = g_enc[o], g_code[o], g_rank[o]
-    uniq = np.ones(g_enc.size, dtype=bool)
-    uniq[1:] = (g_enc[1:] != g_enc[:-1]) | (g_code[1:] != g_code[:-1])
-    g_enc, g_code, g_rank = g_enc[uniq], g_code[uniq], g_rank[uniq]
-    o = np.lexsort((g_code, g_rank, g_enc))
+    o = _by_encounter(g_enc)
     g_enc, g_code = g_enc[o], g_code[o]
     dcount = np.bincount(g_enc, minlength=n)
     seq = np.arange(g_enc.size) - np.repeat(np.cumsum(dcount) - dcount, dcount) + 1

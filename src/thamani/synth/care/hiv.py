@@ -53,7 +53,7 @@ def _testing(
         pos = cs.hiv_infected[idx] <= d
         v = book.visits(idx, people.primary[idx], d, cat.Kind.HIV_TEST, cat.icd("Z11.4"))
         book.observations(v, cat.M_HIV_TEST, np.nan, np.where(pos, cat.R_POSITIVE, cat.R_NEGATIVE))
-        book.diagnoses(v[pos], cat.icd("B24"))
+        # A positive test is a diagnosis that day: B24 joins the encounter as a known condition.
         new = idx[pos]
         cs.diag[cat.HIV, new] = d[pos]
         local = places.fac_level[people.primary[new]] >= 1

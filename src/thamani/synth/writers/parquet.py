@@ -59,7 +59,7 @@ def _write_one(region: Region, t: Table, out: Path) -> None:
         table,
         out / f"{t.name}.parquet",
         compression="zstd",
-        use_dictionary=True,
+        use_dictionary=[c.name for c in t.columns if c.type in ("code", "text")],
         write_statistics=True,
         row_group_size=1 << 20,
     )
