@@ -102,3 +102,16 @@ def test_antenatal_coverage(county: Region) -> None:
 def test_deaths_are_plausible(county: Region) -> None:
     crude = len(county["deaths"]) / PEOPLE * 1000
     assert 3.0 < crude < 11.0
+
+
+def test_deaths_follow_the_life_table(county: Region, params: Parameters) -> None:
+    """Background deaths of the people present at the start match the life table."""
+    m = np.array(params.demography.mortality_per_1000.values) / 1000.0
+    present = county["people"]["mother_id"] < 0
+    band = np.clip(_age_years(county)[present] // 5, 0, 16)
+    expected = float(m[band].sum())
+    deaths = county["deaths"]
+    causes = deaths.column("cause_icd10").decoded()
+    background = present[deaths["person_id"]] & ~np.isin(causes, ["O95", "J46", "J44.9"])
+    got = int(background.sum())
+    assert abs(got - expected) < 4 * np.sqrt(expected) + 0.1 * expected, (got, expected)

@@ -75,11 +75,18 @@ def background_deaths(
 ) -> tuple[I64, I64, I64, I64]:
     """Deaths from age (and the excess of conditions) over the years.
 
-    ``excess`` multiplies each person's age-specific rate; the excess share of a death is
-    attributed to ``excess_cause``. Returns (person, day, cause ICD index, facility).
+    ``excess`` multiplies each person's age-specific rate, normalised to mean 1 within each
+    age band: the life table already holds the deaths that conditions cause, so the county's
+    deaths stay at the life table's rates while the people with conditions die more of
+    them. The excess share of a death is attributed to ``excess_cause``. Returns (person,
+    day, cause ICD index, facility).
     """
     m = np.array(p.demography.mortality_per_1000.values) / 1000.0
     n = birth.size
+    band0 = age_band(np.maximum(-birth, 0))
+    per_band = np.bincount(band0, weights=excess, minlength=17)
+    count = np.maximum(np.bincount(band0, minlength=17), 1)
+    excess = excess / np.where(per_band > 0, per_band / count, 1.0)[band0]
     alive = np.ones(n, dtype=bool)
     out_p, out_d = [], []
     for y in range(years):
@@ -97,7 +104,7 @@ def background_deaths(
         alive &= ~dies
     person = np.concatenate(out_p) if out_p else np.zeros(0, dtype=np.int64)
     day = np.concatenate(out_d) if out_d else np.zeros(0, dtype=np.int64)
-    share_excess = 1.0 - 1.0 / np.maximum(excess[person], 1.0)
+    share_excess = np.clip(1.0 - 1.0 / np.maximum(excess[person], 1e-9), 0.0, 1.0)
     age_years = (day - birth[person]) // 365
     base_cause = np.where(age_years >= 60, cat.icd("I64"), cat.icd("R99"))
     cause = np.where(rng.random(person.size) < share_excess, excess_cause[person], base_cause)
