@@ -110,3 +110,13 @@ def test_every_facility_level_and_programme_is_there(county: Region) -> None:
     voucher = enc["programme_id"] == 1
     assert voucher.any()
     assert set(enc.column("care_cycle").decoded()[voucher]) == {"maternity"}
+
+
+def test_two_years_hold_two_years_of_care(small_county: Region) -> None:
+    enc = small_county["encounters"]
+    year = enc["start_date"].astype("datetime64[Y]").astype(int) + 1970
+    first, second = (year == 2025).sum(), (year == 2026).sum()
+    assert small_county.info.end_date == "2026-12-31"
+    assert 0.8 < second / first < 1.25
+    births = small_county["pregnancies"]["delivery_date"].astype("datetime64[Y]").astype(int)
+    assert set(np.unique(births + 1970)) == {2025, 2026}

@@ -145,7 +145,7 @@ def generate(
     say("acute care")
     make_acute_care(
         stream(seed, Stage.ACUTE), p, everyone["birth"], deaths.day, everyone["area"],
-        everyone["primary"], everyone["hospital"], places, book, years,
+        everyone["primary"], everyone["hospital"], book, years,
     )  # fmt: skip
     say("referrals")
     make_referrals(

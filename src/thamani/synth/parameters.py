@@ -162,6 +162,10 @@ class Facilities(_Model):
         got = tuple(x.level for x in self.levels)
         if got != LEVELS:
             raise ValueError(f"levels must be listed once each, in order: {', '.join(LEVELS)}")
+        if self.levels[1].min_per_area < 1 or self.levels[2].min_per_area < 1:
+            raise ValueError(
+                "every area needs a health centre and a sub-county hospital (min_per_area >= 1)"
+            )
         return self
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from thamani.synth import catalogue as cat
 from thamani.synth.parameters import Parameters
 from thamani.synth.places import Places
 from thamani.synth.sampling import categorical, choose_in_groups
@@ -128,6 +127,3 @@ def phone_numbers(serial: I64) -> NDArray[np.str_]:
     digits = np.char.zfill(np.maximum(serial, 0).astype(str), width)
     out = np.char.add("+2547000", digits)
     return np.where(serial >= 0, out, "")
-
-
-_ = cat  # the catalogue names the sexes and levels these arrays index

@@ -13,7 +13,6 @@ from numpy.typing import NDArray
 from thamani.synth import catalogue as cat
 from thamani.synth.care.visits import VisitBook
 from thamani.synth.parameters import Parameters
-from thamani.synth.places import Places
 from thamani.synth.sampling import YEAR, age_band, categorical_rows, expand
 
 I64 = NDArray[np.int64]
@@ -30,7 +29,6 @@ def make_acute_care(
     area: I64,
     primary: I64,
     hospital: I64,
-    places: Places,
     book: VisitBook,
     years: int,
 ) -> None:
@@ -82,4 +80,3 @@ def make_acute_care(
     book.observations(
         v[hb], cat.M_HB, np.round(rng.normal(10.5, 1.8, int(hb.sum())), 1).clip(3, 18)
     )
-    _ = places

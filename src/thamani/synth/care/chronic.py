@@ -96,7 +96,7 @@ def make_chronic_care(
         los = 2 + rng.poisson(4.0, owner.size)
         adx = cat.icd("I64") if condition == cat.HYPERTENSION else cat.icd("E11.6")
         # The condition itself joins the admission's diagnoses as a known comorbidity.
-        av = book.visits(who[owner], hosp, aday, cat.Kind.CHRONIC_ADMISSION, adx, los=los)
+        book.visits(who[owner], hosp, aday, cat.Kind.CHRONIC_ADMISSION, adx, los=los)
         die = rng.random(owner.size) < 0.08
         deaths.record(
             who[owner][die], aday[die] + los[die], np.full(int(die.sum()), adx), hosp[die]

@@ -20,7 +20,7 @@ from thamani.synth.mortality import DeathRegister
 from thamani.synth.parameters import Parameters
 from thamani.synth.people import People
 from thamani.synth.places import Places
-from thamani.synth.sampling import NEVER, YEAR, calibrated, rate_ratio, schedule
+from thamani.synth.sampling import YEAR, calibrated, rate_ratio, schedule
 
 I64 = NDArray[np.int64]
 
@@ -74,7 +74,6 @@ def make_hiv_care(
 ) -> None:
     days = years * YEAR
     _testing(rng, p, people, places, cs, deaths, book, years)
-    n = cs.has.shape[1]
     on = np.flatnonzero(cs.art_start < days)
     # Facility for people diagnosed at antenatal care without one yet.
     nofac = cs.facility[cat.HIV, on] < 0
@@ -143,4 +142,3 @@ def make_hiv_care(
     for instrument in (cat.PHQ9, cat.EQ5D):
         items, vas = answers(rng, instrument, burden(base, zq, shift, rng))
         book.proms(vv, instrument, cat.TP_ANNUAL, items, vas)
-    _ = n, NEVER

@@ -15,7 +15,7 @@ from thamani.synth import catalogue as cat
 from thamani.synth.care.visits import VisitBook
 from thamani.synth.parameters import Parameters
 from thamani.synth.places import Places
-from thamani.synth.sampling import YEAR, categorical, categorical_rows, expand
+from thamani.synth.sampling import YEAR, categorical_rows, expand
 
 I64 = NDArray[np.int64]
 
@@ -67,4 +67,3 @@ def make_referrals(
     receiving = np.where(local_list, hospital[owner], places.county_hospital)
     v = book.visits(owner, referring, day, cat.Kind.REFERRAL_CONSULT, reason)
     book.referrals(v, specialty, priority, reason, receiving)
-    _ = categorical
