@@ -194,10 +194,10 @@ def assemble(
     first_gen = person < n0
     pp = np.minimum(person, n0 - 1)
     for c in range(len(cat.CONDITIONS)):
-        code = cat.CONDITION_ICD10_INDEX[c]
-        idx = np.flatnonzero(first_gen & (cs.diag[c, pp] <= day) & (dx != code))
+        cond_code = cat.CONDITION_ICD10_INDEX[c]
+        idx = np.flatnonzero(first_gen & (cs.diag[c, pp] <= day) & (dx != cond_code))
         d_enc.append(idx)
-        d_code.append(np.full(idx.size, code, dtype=np.int64))
+        d_code.append(np.full(idx.size, cond_code, dtype=np.int64))
     g_enc = np.concatenate(d_enc)
     g_code = np.concatenate(d_code)
     o = _by_encounter(g_enc)
