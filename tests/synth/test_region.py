@@ -120,3 +120,12 @@ def test_two_years_hold_two_years_of_care(small_county: Region) -> None:
     assert 0.8 < second / first < 1.25
     births = small_county["pregnancies"]["delivery_date"].astype("datetime64[Y]").astype(int)
     assert set(np.unique(births + 1970)) == {2025, 2026}
+
+
+def test_no_duplicate_claims(county: Region) -> None:
+    """No two encounters share person, facility, kind and date (a duplicate claim)."""
+    enc = county["encounters"]
+    key = np.stack(
+        [enc["person_id"], enc["facility_id"], enc["kind"], enc["start_date"].astype(np.int64)]
+    )
+    assert np.unique(key, axis=1).shape[1] == len(enc)

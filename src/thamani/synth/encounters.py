@@ -1,11 +1,13 @@
 """From the visit book to encounter tables: filter, date order, payer, lines at tariff,
 diagnoses with comorbidities, observations, staff minutes, PROMs and referrals.
 
-Visits after a person's death, before their birth or outside the years are dropped. The
-rest are sorted by (date, person, kind) with a stable sort and numbered; everything a
-visit carries follows it. Money is in integer cents: unit price = tariff in KES x 100
-(tariffs have at most two decimals, so the conversion is exact after rounding half-even),
-amount = unit price x quantity, encounter cost = sum of its amounts.
+Visits after a person's death, before their birth or outside the years are dropped, and
+so is a second visit of the same kind by the same person to the same facility on the same
+day (it would be a duplicate claim). The rest are sorted by (date, person, kind) with a
+stable sort and numbered; everything a visit carries follows it. Money is in integer
+cents: unit price = tariff in KES x 100, rounded half-even (tariffs have at most two
+decimals, so this is exact), amount = unit price x quantity, encounter cost = sum of its
+amounts.
 """
 
 from __future__ import annotations
@@ -75,6 +77,18 @@ def assemble(
     )
     kept = np.flatnonzero(keep)
     order = kept[np.lexsort((book.kind[kept], book.person[kept], book.day[kept]))]
+    # Two visits of the same kind by the same person to the same facility on the same day
+    # would be one claim twice (a duplicate the claims room rejects): keep the first.
+    same = np.zeros(order.size, dtype=bool)
+    if order.size > 1:
+        a, b = order[1:], order[:-1]
+        same[1:] = (
+            (book.day[a] == book.day[b])
+            & (book.person[a] == book.person[b])
+            & (book.kind[a] == book.kind[b])
+            & (book.facility[a] == book.facility[b])
+        )
+    order = order[~same]
     n = order.size
     new_id = np.full(book.day.size, -1, dtype=np.int64)
     new_id[order] = np.arange(n)
