@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from thamani.capacity.priorities import Priority
 from thamani.capacity.simulation import (
     SimulationResult,
+    backlog_arrival_days,
     simulate,
     simulation_input,
     weekly_capacity,
@@ -77,7 +78,9 @@ def naive(config, result: SimulationResult) -> dict[tuple[int, int], list[int]]:
         queues: list[deque[int]] = []
         for k in range(len(config.priorities)):
             n = int(config.initial_queue[lst, k])
-            queues.append(deque(-span + (r * span) // n for r in range(n)))
+            ranks = np.arange(n, dtype=np.int64)
+            days = backlog_arrival_days(ranks, np.full(n, n), span, config.backlog_profile)
+            queues.append(deque(days.tolist()))
         for t in range(config.days):
             slots = int(config.capacity[lst, t])
             for k, queue in enumerate(queues):
@@ -99,9 +102,10 @@ def naive(config, result: SimulationResult) -> dict[tuple[int, int], list[int]]:
     slots=st.integers(0, 4),
     backlog=st.integers(0, 6),
     seed=st.integers(0, 1000),
+    shaped=st.booleans(),
 )
 def test_vectorised_waits_match_a_patient_by_patient_queue(
-    lists: int, days: int, rate: float, slots: int, backlog: int, seed: int
+    lists: int, days: int, rate: float, slots: int, backlog: int, seed: int, shaped: bool
 ) -> None:
     config = simulation_input(
         np.full((lists, days), rate),
@@ -110,6 +114,7 @@ def test_vectorised_waits_match_a_patient_by_patient_queue(
         priorities=[Priority.P2, Priority.P3],
         initial_queue=[[backlog // 2, backlog]] * lists,
         backlog_span_days=10,
+        backlog_weekly_profile=[3, 0, 1] if shaped else None,
     )
     result = simulate(config, seed=seed)
     expected = naive(config, result)
@@ -118,6 +123,21 @@ def test_vectorised_waits_match_a_patient_by_patient_queue(
             mask = (result.wait_list == lst) & (result.wait_class == k)
             got = sorted(result.wait_days[mask].tolist())
             assert got == sorted(expected.get((lst, k), []))
+
+
+def test_even_backlog_and_backlog_shaped_like_rtt_bands() -> None:
+    even = backlog_arrival_days(np.arange(4), np.full(4, 4), 8, None)
+    assert even.tolist() == [-8, -6, -4, -2]
+    # Everyone in the 2-3 weeks band: referred 15 to 21 days before day 0, oldest first.
+    profile = np.repeat(np.array([0.0, 0.0, 7.0]) / 7.0, 7)
+    shaped = backlog_arrival_days(np.arange(7), np.full(7, 7), 21, profile)
+    assert shaped.tolist() == [-21, -20, -19, -18, -17, -16, -15]
+    config = simulation_input(
+        np.zeros((1, 1)), 0, initial_queue=[[70]], backlog_weekly_profile=[0, 10, 0, 10]
+    )
+    waits = simulate(config).wait_days
+    ages_in_weeks = (waits - 1) // 7  # a wait of 1 at the end of day 0 is age 0
+    assert sorted(set(ages_in_weeks.tolist())) == [1, 3]
 
 
 def test_breaches_use_each_class_target() -> None:

@@ -37,8 +37,9 @@ class SimulationInput:
         (L, K) per list; classes in urgency order.
     priorities: the K priority classes the shares refer to, most urgent first.
     initial_queue: patients already waiting on day 0 per list and class, shape (L, K).
-    backlog_span_days: the initial patients were referred evenly over this many days
-        before day 0.
+    backlog_span_days: the initial patients were referred over this many days before day 0.
+    backlog_profile: relative number of initial patients by age in days (index 0 = referred
+        the day before day 0), length ``backlog_span_days``; None for evenly spread.
     names: a name per list.
     """
 
@@ -49,6 +50,7 @@ class SimulationInput:
     initial_queue: IntArray
     backlog_span_days: int
     names: tuple[str, ...]
+    backlog_profile: FloatArray | None = None
 
     @property
     def lists(self) -> int:
@@ -69,10 +71,13 @@ def simulation_input(
     initial_queue: npt.ArrayLike = 0,
     backlog_span_days: int = 182,
     names: Sequence[str] | None = None,
+    backlog_weekly_profile: Sequence[float] | None = None,
 ) -> SimulationInput:
     """Check and broadcast inputs into a :class:`SimulationInput`.
 
     ``demand`` and ``capacity`` broadcast to (L, T); ``initial_queue`` to (L, K).
+    ``backlog_weekly_profile`` gives the initial patients' ages as counts per week waited
+    (RTT bands: 0-1 weeks, 1-2 weeks, ...); it sets ``backlog_span_days`` to 7 per week.
     """
     d = np.asarray(demand, dtype=np.float64)
     c = np.asarray(capacity)
@@ -92,6 +97,13 @@ def simulation_input(
     initial = np.broadcast_to(np.asarray(initial_queue, dtype=np.int64), shares.shape).copy()
     if (initial < 0).any():
         raise InvalidInput("the initial queue must not be negative")
+    profile = None
+    if backlog_weekly_profile is not None:
+        weekly = np.asarray(backlog_weekly_profile, dtype=np.float64)
+        if weekly.ndim != 1 or weekly.size == 0 or (weekly < 0).any() or weekly.sum() <= 0:
+            raise InvalidInput("the backlog profile needs non-negative counts, not all zero")
+        profile = np.repeat(weekly / 7.0, 7)
+        backlog_span_days = int(profile.size)
     if backlog_span_days < 1:
         raise InvalidInput("backlog_span_days must be at least 1")
     labels = tuple(names) if names is not None else tuple(f"list-{i}" for i in range(len(d)))
@@ -105,6 +117,7 @@ def simulation_input(
         initial_queue=initial,
         backlog_span_days=backlog_span_days,
         names=labels,
+        backlog_profile=profile,
     )
 
 
@@ -146,6 +159,24 @@ class SimulationResult:
         """Per patient, True when the wait exceeds their class's target."""
         targets = np.array([p.target_days for p in self.priorities], dtype=np.int64)
         return self.wait_days > targets[self.wait_class]
+
+
+def backlog_arrival_days(
+    rank: IntArray, size: IntArray, span: int, profile: FloatArray | None
+) -> IntArray:
+    """Referral day (negative) of the initial patients, oldest first within each queue.
+
+    ``rank`` is each patient's place in its queue (0 = longest waiting) and ``size`` the
+    queue's initial length. Without a profile they are spread evenly over ``span`` days;
+    with one, patient ``r`` of ``n`` sits at the ``(r + 0.5) / n`` quantile of the ages.
+    """
+    n = np.maximum(size, 1)
+    if profile is None:
+        return (-span + (rank * span) // n).astype(np.int64)
+    oldest_first = np.cumsum(profile[::-1]) / profile.sum()
+    index = np.searchsorted(oldest_first, (rank + 0.5) / n, side="left")
+    age = span - 1 - np.minimum(index, span - 1)
+    return (-age - 1).astype(np.int64)
 
 
 def _serve(backlog: IntArray, capacity_today: IntArray) -> tuple[IntArray, IntArray]:
@@ -252,12 +283,10 @@ def _follow_patients(
         if served.any():
             depart_col[served] = _arrival_days(cum_departures, served_total)
         backlog_rank = np.where(arrival_col == 0, rank, 0)
-        backlog_size = np.maximum(initial[list_index], 1)
-        arrival_day = np.where(
-            arrival_col == 0,
-            -span + (backlog_rank * span) // backlog_size,
-            arrival_col - 1,
+        backlog_day = backlog_arrival_days(
+            backlog_rank, initial[list_index], span, config.backlog_profile
         )
+        arrival_day = np.where(arrival_col == 0, backlog_day, arrival_col - 1)
         end_day = np.where(served, depart_col - 1, days - 1)
         lists_out.append(list_index)
         class_out.append(np.full(rank.shape, k, dtype=np.int64))
