@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from thamani.capacity.forecasting import capacity_needed, seasonal_naive
-from thamani.capacity.report import build_report, format_money, render_report
+from thamani.capacity.report import build_report, format_money, hospital_report, render_report
 from thamani.capacity.rtt import parse_rtt_csv, rtt_statistics
 from thamani.capacity.scenarios import ExtraSessions, Scenario, WaitingCost, compare_simulations
 from thamani.capacity.simulation import simulation_input
@@ -88,3 +88,20 @@ def test_page_with_svg_charts_needs_no_javascript(context) -> None:  # type: ign
 def test_money_is_formatted_from_minor_units() -> None:
     assert format_money(123456, "GBP") == "GBP 1,234.56"
     assert format_money(-5, "KES") == "KES -0.05"
+
+
+def test_county_hospital_report() -> None:
+    records = parse_rtt_csv(FILE.read_text().splitlines(), FILE.name)
+    context = hospital_report(records, "RBD", generated=date(2025, 1, 6))
+    assert context.title == "Waiting list plan: Dorset County Hospital Nhs Foundation Trust"
+    assert [c.element_id for c in context.charts] == [
+        "queue-over-time",
+        "wait-distribution",
+        "capacity-by-specialty",
+        "scenario-comparison",
+    ]
+    rows = {row["name"]: row for row in context.scenario_rows}
+    assert set(rows) == {"baseline", "extra sessions", "outsourcing", "winter surge", "strikes"}
+    assert context.specialty_rows[-1]["name"] == "Total (C_999)"
+    html = render_report(context, charts_as_svg=True)
+    assert html.count("<svg") >= 4

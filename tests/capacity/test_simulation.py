@@ -153,6 +153,12 @@ def test_breaches_use_each_class_target() -> None:
     breached = result.breaches()
     assert breached[result.wait_class == 0].all()  # waited 60+ days > 28
     assert not breached[result.wait_class == 1].any()
+    eighteen_weeks = simulate(
+        simulation_input(
+            np.zeros((1, 60)), 0, initial_queue=[[10]], backlog_span_days=100, target_days=[126]
+        )
+    )
+    assert eighteen_weeks.breaches().sum() == 4  # ages 60 to 160 days at the end, 4 past 126
 
 
 def test_weekly_capacity_pattern() -> None:

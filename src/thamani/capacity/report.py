@@ -23,8 +23,17 @@ import altair as alt
 import jinja2
 
 from thamani.capacity.forecasting import CapacityPlan
-from thamani.capacity.rtt import RttStatistics
-from thamani.capacity.scenarios import ScenarioOutcome
+from thamani.capacity.plan import (
+    STANDARD_WEEKS,
+    TOTAL_FUNCTION,
+    SpecialtyPlan,
+    hospital_simulation,
+    specialty_plans,
+    standard_scenarios,
+    weekly_bands,
+)
+from thamani.capacity.rtt import RttRecord, RttStatistics, rtt_statistics
+from thamani.capacity.scenarios import ScenarioOutcome, WaitingCost, compare_simulations
 
 Spec = dict[str, Any]
 
@@ -77,6 +86,7 @@ class ReportContext:
     figures: headline figures.
     charts: the charts in order.
     scenario_rows: one row of formatted cells per scenario.
+    specialty_rows: one row of formatted cells per treatment function's capacity plan.
     rtt_rows: one row of formatted cells per treatment function and part.
     rtt_period: the RTT period shown.
     footer: how the page was made.
@@ -88,6 +98,7 @@ class ReportContext:
     figures: tuple[Figure, ...]
     charts: tuple[Chart, ...]
     scenario_rows: tuple[dict[str, str], ...]
+    specialty_rows: tuple[dict[str, str], ...]
     rtt_rows: tuple[dict[str, str], ...]
     rtt_period: str
     footer: str
@@ -186,26 +197,67 @@ def capacity_chart(plan: CapacityPlan, available_per_week: float) -> Spec:
     return _spec((band + needed + available).properties(width=_WIDTH, height=260))
 
 
+def specialty_capacity_chart(plans: Sequence[SpecialtyPlan]) -> Spec:
+    """Per treatment function: treatments per week now, to hold the standard, to recover."""
+    rows = [
+        {"specialty": p.name, "measure": measure, "per_week": round(value, 1)}
+        for p in plans
+        if p.treatment_function != TOTAL_FUNCTION
+        for measure, value in (
+            ("available now", p.capacity_per_week),
+            ("needed to hold the standard", p.target_capacity),
+            ("needed to recover in a year", p.relief_capacity),
+        )
+    ]
+    chart = (
+        alt.Chart(_data(rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("specialty:N", title=None),
+            yOffset="measure:N",
+            x=alt.X("per_week:Q", title="Treatments per week"),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=[
+                        "available now",
+                        "needed to hold the standard",
+                        "needed to recover in a year",
+                    ],
+                    range=["#2b7bba", "#f0a202", "#d1495b"],
+                ),
+            ),
+        )
+        .properties(width=_WIDTH - 120, height=alt.Step(8))
+    )
+    return _spec(chart)
+
+
 def scenario_chart(outcomes: Sequence[ScenarioOutcome]) -> Spec:
-    """Breaches and total cost per scenario, side by side."""
+    """Share of the final list within target, and total cost, per scenario."""
     rows = [
         {
             "scenario": o.name,
-            "breach_pct": round(o.breach_pct, 2),
+            "within_pct": round(o.waiting_within_target_pct, 2),
             "total_cost": o.total_cost / 100.0,
         }
         for o in outcomes
     ]
     base = alt.Chart(_data(rows)).encode(y=alt.Y("scenario:N", title=None))
-    breaches = base.mark_bar(color="#d1495b").encode(
-        x=alt.X("breach_pct:Q", title="Patients breaching target (%)")
+    within = base.mark_bar(color="#2b7bba").encode(
+        x=alt.X(
+            "within_pct:Q",
+            title="Waiting list within target at the end (%)",
+            scale=alt.Scale(domain=[0, 100]),
+        )
     )
-    cost = base.mark_bar(color="#2b7bba").encode(
+    cost = base.mark_bar(color="#d1495b").encode(
         x=alt.X("total_cost:Q", title="Waiting + capacity cost (major units)")
     )
     return _spec(
         alt.hconcat(
-            breaches.properties(width=300, height=30 * len(rows)),
+            within.properties(width=300, height=30 * len(rows)),
             cost.properties(width=300, height=30 * len(rows)),
         )
     )
@@ -233,6 +285,7 @@ def build_report(
     scenarios: Sequence[ScenarioOutcome] = (),
     plan: CapacityPlan | None = None,
     available_per_week: float | None = None,
+    specialties: Sequence[SpecialtyPlan] = (),
     currency: str = "GBP",
     generated: date | None = None,
 ) -> ReportContext:
@@ -278,13 +331,23 @@ def build_report(
                 capacity_chart(plan, available_per_week),
             )
         )
+    if specialties:
+        charts.append(
+            Chart(
+                "capacity-by-specialty",
+                "Capacity needed versus available, by specialty",
+                "Treatments per week delivered now, needed to keep 92 % within 18 weeks at "
+                "current referrals, and needed to bring the list to that size within a year.",
+                specialty_capacity_chart(specialties),
+            )
+        )
     if scenarios:
         charts.append(
             Chart(
                 "scenario-comparison",
                 "Scenario comparison",
-                "Share of patients past their priority target, and the cost of waiting "
-                "plus the cost of the extra capacity.",
+                "Share of the list at the end of the run waiting within its target, and "
+                "the cost of waiting plus the cost of the extra capacity.",
                 scenario_chart(scenarios),
             )
         )
@@ -295,11 +358,27 @@ def build_report(
             "mean_wait_weeks": f"{o.mean_wait_weeks:.1f}",
             "p92_wait_weeks": f"{o.p92_wait_weeks:.1f}",
             "breach_pct": _pct(o.breach_pct),
+            "within_pct": _pct(o.waiting_within_target_pct),
+            "over_52": f"{o.waiting_over_52_weeks:,}",
             "waiting_cost": format_money(o.waiting_cost, currency),
             "capacity_cost": format_money(o.capacity_cost, currency),
             "total_cost": format_money(o.total_cost, currency),
         }
         for o in scenarios
+    )
+    specialty_rows = tuple(
+        {
+            "name": f"{p.name} ({p.treatment_function})",
+            "demand": f"{p.demand_per_week:.1f}",
+            "capacity": f"{p.capacity_per_week:.1f}",
+            "load": f"{p.load:.2f}",
+            "waiting": f"{p.waiting:,}",
+            "target_queue": f"{p.target_queue_size:,.0f}",
+            "pressure": f"{p.pressure:.2f}",
+            "target_capacity": f"{p.target_capacity:.1f}",
+            "relief_capacity": f"{p.relief_capacity:.1f}",
+        }
+        for p in specialties
     )
     rtt_rows = tuple(
         {
@@ -321,9 +400,38 @@ def build_report(
         figures=tuple(figures),
         charts=tuple(charts),
         scenario_rows=scenario_rows,
+        specialty_rows=specialty_rows,
         rtt_rows=rtt_rows,
         rtt_period=rtt[0].period if rtt else "",
         footer=f"Made by Thamani on {made}. Charts: Vega-Lite.",
+    )
+
+
+def hospital_report(
+    records: Sequence[RttRecord],
+    provider: str,
+    waiting_cost: WaitingCost | None = None,
+    seed: int = 0,
+    generated: date | None = None,
+) -> ReportContext:
+    """The readable plan for a provider from its RTT snapshot: specialties and scenarios."""
+    plans = specialty_plans(records, provider)
+    config = hospital_simulation(records, provider)
+    outcomes = compare_simulations(
+        config, standard_scenarios(config), waiting_cost or WaitingCost("GBP", 10_000), seed
+    )
+    stats = [s for s in rtt_statistics(records) if s.provider == provider]
+    return build_report(
+        f"Waiting list plan: {stats[0].provider_name.title()}",
+        f"{provider}, {stats[0].period}: two years simulated from the current list; target "
+        f"92 % of patients within {STANDARD_WEEKS:g} weeks.",
+        rtt=stats,
+        wait_bands=weekly_bands(records, provider, TOTAL_FUNCTION),
+        target_weeks=STANDARD_WEEKS,
+        scenarios=outcomes,
+        specialties=plans,
+        currency=(waiting_cost or WaitingCost("GBP", 0)).currency,
+        generated=generated,
     )
 
 

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from thamani.capacity.events import (
     RENEGED,
     TREATED,
+    WAITING,
     EventModel,
     EventResult,
     SessionCalendar,
@@ -265,6 +266,9 @@ class ScenarioOutcome:
     p92_wait_weeks: 92nd percentile of that wait.
     breach_pct: percent of patients (treated, or still waiting at the end) whose wait
         exceeded their priority's target.
+    waiting_within_target_pct: percent of the patients waiting at the end whose wait so
+        far is within their target (the RTT incomplete-pathway standard).
+    waiting_over_52_weeks: patients waiting at the end who have waited over 52 weeks.
     patient_days: total days spent waiting in the run (sum of daily queues).
     waiting_cost: cost of that waiting in minor units.
     capacity_cost: cost of the scenario's extra capacity in minor units.
@@ -281,6 +285,8 @@ class ScenarioOutcome:
     mean_wait_weeks: float
     p92_wait_weeks: float
     breach_pct: float
+    waiting_within_target_pct: float
+    waiting_over_52_weeks: int
     patient_days: int
     waiting_cost: int
     capacity_cost: int
@@ -288,17 +294,35 @@ class ScenarioOutcome:
     daily_queue: IntArray
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What one run contributes to an outcome, whichever simulation made it.
+
+    queue: end-of-day queue.
+    treated_waits: days waited by each treated patient.
+    breaches: patients judged who waited past target.
+    judged: patients judged (treated or still waiting).
+    waiting_waits: days waited so far by each patient waiting at the end.
+    waiting_targets: target in days of each of those.
+    reneged: patients who left untreated.
+    """
+
+    queue: IntArray
+    treated_waits: npt.NDArray[np.float64] | IntArray
+    breaches: int
+    judged: int
+    waiting_waits: npt.NDArray[np.float64] | IntArray
+    waiting_targets: npt.NDArray[np.float64] | IntArray
+    reneged: int
+
+
 def _outcome(
-    scenario: Scenario,
-    queue: IntArray,
-    treated_waits: npt.NDArray[np.float64] | IntArray,
-    breaches: int,
-    judged: int,
-    reneged: int,
-    costs: WaitingCost,
-    capacity_cost: int,
+    scenario: Scenario, run: _Run, costs: WaitingCost, capacity_cost: int
 ) -> ScenarioOutcome:
     """Fold one run into a :class:`ScenarioOutcome`."""
+    queue, treated_waits = run.queue, run.treated_waits
+    waiting = run.waiting_waits.size
+    within = int((run.waiting_waits <= run.waiting_targets).sum())
     patient_days = int(queue.sum())
     waiting_cost = costs.of_patient_days(patient_days)
     has = treated_waits.size > 0
@@ -308,10 +332,12 @@ def _outcome(
         final_queue=int(queue[-1]),
         peak_queue=int(queue.max()),
         treated=int(treated_waits.size),
-        reneged=reneged,
+        reneged=run.reneged,
         mean_wait_weeks=float(treated_waits.mean()) / 7.0 if has else 0.0,
         p92_wait_weeks=float(np.quantile(treated_waits, 0.92)) / 7.0 if has else 0.0,
-        breach_pct=100.0 * breaches / judged if judged else 0.0,
+        breach_pct=100.0 * run.breaches / run.judged if run.judged else 0.0,
+        waiting_within_target_pct=100.0 * within / waiting if waiting else 100.0,
+        waiting_over_52_weeks=int((run.waiting_waits > 52 * 7).sum()),
         patient_days=patient_days,
         waiting_cost=waiting_cost,
         capacity_cost=capacity_cost,
@@ -324,18 +350,19 @@ def outcome_of_simulation(
     scenario: Scenario, result: SimulationResult, costs: WaitingCost, capacity_cost: int
 ) -> ScenarioOutcome:
     """Summarise a fast-simulation run."""
-    treated = ~result.still_waiting
+    waiting = result.still_waiting
     breached = result.breaches()
-    return _outcome(
-        scenario,
-        result.queue.sum(axis=0),
-        result.wait_days[treated],
-        int(breached.sum()),
-        int(breached.size),
-        0,
-        costs,
-        capacity_cost,
+    targets = np.asarray(result.target_days, dtype=np.int64)
+    run = _Run(
+        queue=result.queue.sum(axis=0),
+        treated_waits=result.wait_days[~waiting],
+        breaches=int(breached.sum()),
+        judged=int(breached.size),
+        waiting_waits=result.wait_days[waiting],
+        waiting_targets=targets[result.wait_class[waiting]],
+        reneged=0,
     )
+    return _outcome(scenario, run, costs, capacity_cost)
 
 
 def outcome_of_events(
@@ -346,16 +373,17 @@ def outcome_of_events(
     waits = result.wait_days
     judged = result.outcome != RENEGED
     breached = judged & (waits > targets[result.klass])
-    return _outcome(
-        scenario,
-        result.daily_queue(),
-        waits[result.outcome == TREATED],
-        int(breached.sum()),
-        int(judged.sum()),
-        int((result.outcome == RENEGED).sum()),
-        costs,
-        capacity_cost,
+    waiting = result.outcome == WAITING
+    run = _Run(
+        queue=result.daily_queue(),
+        treated_waits=waits[result.outcome == TREATED],
+        breaches=int(breached.sum()),
+        judged=int(judged.sum()),
+        waiting_waits=waits[waiting],
+        waiting_targets=targets[result.klass[waiting]],
+        reneged=int((result.outcome == RENEGED).sum()),
     )
+    return _outcome(scenario, run, costs, capacity_cost)
 
 
 BASELINE = Scenario("baseline", (), "capacity and demand as planned")

@@ -36,6 +36,8 @@ class SimulationInput:
     priority_share: share of referrals in each priority class, shape (K,) summing to 1 or
         (L, K) per list; classes in urgency order.
     priorities: the K priority classes the shares refer to, most urgent first.
+    target_days: the wait each class is held to, in days (the priorities' own targets
+        unless another standard is given, such as 126 days for 18 weeks).
     initial_queue: patients already waiting on day 0 per list and class, shape (L, K).
     backlog_span_days: the initial patients were referred over this many days before day 0.
     backlog_profile: relative number of initial patients by age in days (index 0 = referred
@@ -47,6 +49,7 @@ class SimulationInput:
     capacity: IntArray
     priority_share: FloatArray
     priorities: tuple[Priority, ...]
+    target_days: tuple[int, ...]
     initial_queue: IntArray
     backlog_span_days: int
     names: tuple[str, ...]
@@ -72,6 +75,7 @@ def simulation_input(
     backlog_span_days: int = 182,
     names: Sequence[str] | None = None,
     backlog_weekly_profile: Sequence[float] | None = None,
+    target_days: Sequence[int] | None = None,
 ) -> SimulationInput:
     """Check and broadcast inputs into a :class:`SimulationInput`.
 
@@ -106,6 +110,11 @@ def simulation_input(
         backlog_span_days = int(profile.size)
     if backlog_span_days < 1:
         raise InvalidInput("backlog_span_days must be at least 1")
+    targets = (
+        tuple(p.target_days for p in priorities) if target_days is None else tuple(target_days)
+    )
+    if len(targets) != len(priorities) or min(targets) < 0:
+        raise InvalidInput("give one non-negative target in days per priority class")
     labels = tuple(names) if names is not None else tuple(f"list-{i}" for i in range(len(d)))
     if len(labels) != d.shape[0]:
         raise InvalidInput("give one name per list")
@@ -114,6 +123,7 @@ def simulation_input(
         capacity=np.ascontiguousarray(c, dtype=np.int64),
         priority_share=shares,
         priorities=tuple(priorities),
+        target_days=targets,
         initial_queue=initial,
         backlog_span_days=backlog_span_days,
         names=labels,
@@ -126,6 +136,7 @@ class SimulationResult:
     """Outcome of a fast simulation for ``L`` lists, ``K`` classes, ``T`` days.
 
     priorities: the K classes, most urgent first.
+    target_days: the wait each class is held to, in days.
     names: a name per list.
     queue: patients waiting at the end of each day per list, shape (L, T).
     referrals: referrals per class, list and day, shape (K, L, T).
@@ -137,6 +148,7 @@ class SimulationResult:
     """
 
     priorities: tuple[Priority, ...]
+    target_days: tuple[int, ...]
     names: tuple[str, ...]
     queue: IntArray
     referrals: IntArray
@@ -157,7 +169,7 @@ class SimulationResult:
 
     def breaches(self) -> npt.NDArray[np.bool_]:
         """Per patient, True when the wait exceeds their class's target."""
-        targets = np.array([p.target_days for p in self.priorities], dtype=np.int64)
+        targets = np.array(self.target_days, dtype=np.int64)
         return self.wait_days > targets[self.wait_class]
 
 
@@ -294,6 +306,7 @@ def _follow_patients(
         waiting_out.append(~served)
     return SimulationResult(
         priorities=config.priorities,
+        target_days=config.target_days,
         names=config.names,
         queue=queue,
         referrals=referrals,
