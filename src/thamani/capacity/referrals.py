@@ -1,0 +1,148 @@
+"""Referrals and removals as CSV: parsing by header name, applying to pathways.
+
+Referrals CSV columns: ``referral_id``, ``provider``, ``specialty``, ``priority`` (P1a ...
+P4) and ``referred_on`` (YYYY-MM-DD). Removals CSV columns: ``referral_id``,
+``removed_on`` and ``reason`` (treated, declined, moved, died). Other columns are ignored.
+The whole file is checked before anything is returned; the first problem raises
+:class:`InvalidInput` naming the file, the row (the header is row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from thamani.capacity.pathways import (
+    Pathway,
+    RemovalReason,
+    WaitingListKey,
+    parse_removal_reason,
+    start_clock,
+    stop_clock,
+)
+from thamani.capacity.priorities import parse_priority
+from thamani.errors import InvalidInput
+
+T = TypeVar("T")
+
+REFERRAL_COLUMNS = ("referral_id", "provider", "specialty", "priority", "referred_on")
+REMOVAL_COLUMNS = ("referral_id", "removed_on", "reason")
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A referral onto a waiting list (an RTT clock start).
+
+    referral_id: identifier of the referral, unique within the system.
+    key: the waiting list (provider, specialty, priority).
+    referred_on: the clock-start date.
+    """
+
+    referral_id: str
+    key: WaitingListKey
+    referred_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A patient leaving a waiting list (an RTT clock stop).
+
+    referral_id: the referral that ends.
+    removed_on: the clock-stop date.
+    reason: treated, declined, moved or died.
+    """
+
+    referral_id: str
+    removed_on: date
+    reason: RemovalReason
+
+
+def _cell(
+    row: Mapping[str, str], column: str, source: str, line: int, parse: Callable[[str], T]
+) -> T:
+    """Parse one cell, naming file, row and column when it is empty or malformed."""
+    value = (row.get(column) or "").strip()
+    if not value:
+        raise InvalidInput(f"{source}, row {line}, column {column!r}: is empty")
+    try:
+        return parse(value)
+    except (InvalidInput, ValueError) as error:
+        detail = error.message if isinstance(error, InvalidInput) else str(error)
+        raise InvalidInput(f"{source}, row {line}, column {column!r}: {detail}") from None
+
+
+def _rows(
+    lines: Iterable[str], source: str, required: Sequence[str]
+) -> Iterable[tuple[int, dict[str, str]]]:
+    """Data rows with their line numbers, after checking the header."""
+    reader = csv.DictReader(lines)
+    header = [h.strip().lstrip("\ufeff") for h in reader.fieldnames or []]
+    if not header:
+        raise InvalidInput(f"{source}: the file is empty")
+    reader.fieldnames = header
+    for column in required:
+        if column not in header:
+            raise InvalidInput(f"{source}, row 1: required column {column!r} is missing")
+    for row in reader:
+        if None in row:
+            raise InvalidInput(f"{source}, row {reader.line_num}: more cells than the header")
+        yield reader.line_num, row
+
+
+def _text(value: str) -> str:
+    """A non-empty identifier."""
+    return value
+
+
+def parse_referrals(lines: Iterable[str], source: str = "referrals CSV") -> tuple[Referral, ...]:
+    """Parse a referrals CSV; referral ids must be unique within the file."""
+    found: list[Referral] = []
+    seen: set[str] = set()
+    for line, row in _rows(lines, source, REFERRAL_COLUMNS):
+        referral_id = _cell(row, "referral_id", source, line, _text)
+        if referral_id in seen:
+            raise InvalidInput(
+                f"{source}, row {line}, column 'referral_id': {referral_id!r} appears twice"
+            )
+        seen.add(referral_id)
+        key = WaitingListKey(
+            provider=_cell(row, "provider", source, line, _text),
+            specialty=_cell(row, "specialty", source, line, _text),
+            priority=_cell(row, "priority", source, line, parse_priority),
+        )
+        found.append(
+            Referral(referral_id, key, _cell(row, "referred_on", source, line, date.fromisoformat))
+        )
+    return tuple(found)
+
+
+def parse_removals(lines: Iterable[str], source: str = "removals CSV") -> tuple[Removal, ...]:
+    """Parse a removals CSV."""
+    return tuple(
+        Removal(
+            referral_id=_cell(row, "referral_id", source, line, _text),
+            removed_on=_cell(row, "removed_on", source, line, date.fromisoformat),
+            reason=_cell(row, "reason", source, line, parse_removal_reason),
+        )
+        for line, row in _rows(lines, source, REMOVAL_COLUMNS)
+    )
+
+
+def pathways_from(
+    referrals: Iterable[Referral], removals: Iterable[Removal] = ()
+) -> dict[str, Pathway]:
+    """Open a pathway per referral and stop the clocks of the removed, by referral id.
+
+    A removal for an unknown referral, a second removal, or one dated before its referral
+    raises :class:`InvalidInput` and nothing is returned.
+    """
+    pathways = {r.referral_id: start_clock(r.referral_id, r.key, r.referred_on) for r in referrals}
+    for removal in removals:
+        pathway = pathways.get(removal.referral_id)
+        if pathway is None:
+            raise InvalidInput(f"removal for unknown referral {removal.referral_id!r}")
+        pathways[removal.referral_id] = stop_clock(pathway, removal.removed_on, removal.reason)
+    return pathways
