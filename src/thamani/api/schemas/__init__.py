@@ -1,0 +1,1 @@
+"""Request and response schemas (pydantic lives at the edges only)."""

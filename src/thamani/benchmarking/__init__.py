@@ -1,0 +1,1 @@
+"""Measurements behind BENCHMARKS.md, callable from ``thamani bench`` and ``benchmarks/``."""

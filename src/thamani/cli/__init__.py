@@ -1,0 +1,1 @@
+"""The ``thamani`` command line: one module per capability, all thin."""

@@ -1,0 +1,95 @@
+"""The ``thamani`` command: one Typer app, a sub-app per capability."""
+
+from __future__ import annotations
+
+import base64
+import sys
+from pathlib import Path
+
+import typer
+
+from thamani import __version__
+from thamani.cli import bench, demo, ledger, parties
+from thamani.cli.common import STATE, console, friendly, platform, set_global_options
+from thamani.db.migrate import current_revision, head_revision
+from thamani.parties.records import PartyKind
+
+app = typer.Typer(
+    name="thamani",
+    help="Thamani: an open platform for value-based health financing.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(parties.party_app, name="party")
+app.add_typer(parties.token_app, name="token")
+app.add_typer(bench.app, name="bench")
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def main_options(
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", envvar="THAMANI_DATA_DIR", help="Where the embedded store lives."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="THAMANI_DATABASE_URL", help="postgresql+psycopg://..."
+    ),
+) -> None:
+    set_global_options(data_dir, database_url)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+@friendly
+def init() -> None:
+    """Create the store (or bring its schema up to date) and the admin party."""
+    p = platform()
+    admin = p.parties.ensure(PartyKind.ADMIN, "Platform administrator", "admin")
+    s = p.settings
+    where = s.resolved_database_url if not s.is_sqlite else str(s.data_dir.resolve())
+    console.print(f"store ready at {where} (schema {current_revision(p.engine)})")
+    console.print(f"admin party: {admin.id}")
+    console.print(f"ledger signing key (public): {base64.b64encode(p.signer.public_key).decode()}")
+    console.print("next: `thamani token create` for an admin API token, then `thamani serve`")
+
+
+@app.command()
+@friendly
+def serve(
+    host: str | None = typer.Option(None, help="Default: THAMANI_HOST or 127.0.0.1"),
+    port: int | None = typer.Option(None, help="Default: THAMANI_PORT or 8000"),
+) -> None:
+    """Serve the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from thamani.api.app import create_app
+
+    # Threads that commit the ledger hand the interpreter lock back quickly (see
+    # thamani.ledger.pipeline): a short switch interval keeps commits from queueing.
+    sys.setswitchinterval(0.0005)
+    p = platform()
+    s = p.settings
+    if current_revision(p.engine) != head_revision():  # pragma: no cover - open_platform migrates
+        raise typer.Exit(1)
+    uvicorn.run(
+        create_app(p),
+        host=host or s.host,
+        port=port or s.port,
+        log_level="info",
+        access_log=False,
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    finally:
+        if STATE._platform is not None:
+            STATE._platform.close()

@@ -1,0 +1,1 @@
+"""The operational store: engine factory, tables and migrations (SQLite or PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""The demonstration scenario that ``thamani demo`` tells: it grows with every capability."""

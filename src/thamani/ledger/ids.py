@@ -1,0 +1,60 @@
+"""128-bit identifiers for accounts and transfers.
+
+Clients choose the id before they submit and retry with the same id; that is what makes
+a transfer happen exactly once. ``new_id`` makes ids that sort by time (48 bits of
+milliseconds, then 80 random bits), which keeps the store's id index appending at its end.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from thamani.errors import InvalidInput
+
+ID_MAX = 2**128 - 1
+
+
+def new_id() -> int:
+    """A fresh, time-ordered 128-bit id (never 0, never the maximum)."""
+    ms = time.time_ns() // 1_000_000
+    return (ms << 80) | int.from_bytes(os.urandom(10), "big") | 1
+
+
+def to_bytes(value: int) -> bytes:
+    """The 16-byte big-endian form the store keeps (sorts like the number)."""
+    return value.to_bytes(16, "big")
+
+
+def from_bytes(raw: bytes | None) -> int:
+    return int.from_bytes(raw, "big") if raw else 0
+
+
+def parse_id(value: object, *, field: str = "id") -> int:
+    """Read an id given as an int, a decimal string, a 0x-hex string or a UUID."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field} must be a 128-bit id, not a boolean", where=field)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.lower().startswith("0x"):
+                number = int(text, 16)
+            elif "-" in text and len(text) == 36:
+                number = uuid.UUID(text).int
+            else:
+                number = int(text, 10)
+        except ValueError:
+            raise InvalidInput(f"{field} {value!r} is not a 128-bit id", where=field) from None
+    else:
+        raise InvalidInput(f"{field} must be a 128-bit id", where=field)
+    if not 0 <= number <= ID_MAX:
+        raise InvalidInput(f"{field} {value!r} is outside 0..2^128-1", where=field)
+    return number
+
+
+def format_id(value: int) -> str:
+    """Ids travel as decimal strings in JSON (JavaScript numbers cannot hold 128 bits)."""
+    return str(value)
