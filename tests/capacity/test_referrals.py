@@ -49,7 +49,8 @@ def test_bad_referral_cells_are_named(row: int, column: str, value: str, problem
     lines[row - 1] = ",".join(cells)
     with pytest.raises(InvalidInput) as error:
         parse_referrals(lines, "referrals.csv")
-    assert f"referrals.csv, row {row}, column '{column}'" in error.value.message
+    assert error.value.where == f"referrals.csv, row {row}, column '{column}'"
+    assert error.value.details == {"file": "referrals.csv", "row": row, "column": column}
     assert problem in error.value.message
 
 
@@ -58,7 +59,7 @@ def test_bad_files_are_refused() -> None:
         parse_removals(["referral_id,removed_on", "r1,2024-01-01"], "removals.csv")
     with pytest.raises(InvalidInput, match="row 2, column 'reason'"):
         parse_removals(["referral_id,removed_on,reason", "r1,2024-01-01,lost"], "removals.csv")
-    with pytest.raises(InvalidInput, match="row 2: more cells"):
+    with pytest.raises(InvalidInput, match=r"more cells than the header \(at r.csv, row 2\)"):
         parse_removals(["referral_id,removed_on,reason", "r1,2024-01-01,treated,x"], "r.csv")
     with pytest.raises(InvalidInput, match="empty"):
         parse_referrals([], "referrals.csv")

@@ -165,7 +165,8 @@ def test_bad_cells_are_named_by_row_and_column(
 ) -> None:
     with pytest.raises(InvalidInput) as error:
         parse_rtt_csv(replace_cell(row, column, value), "bad.csv")
-    assert f"bad.csv, row {row}, column '{column}'" in error.value.message
+    assert error.value.where == f"bad.csv, row {row}, column '{column}'"
+    assert error.value.details == {"file": "bad.csv", "row": row, "column": column}
     assert problem in error.value.message
 
 
@@ -177,7 +178,7 @@ def test_missing_columns_and_short_rows_are_refused() -> None:
     no_band = text[0].replace("Gt 17 To 18 Weeks SUM 1", "Gt 17 to 18")
     with pytest.raises(InvalidInput, match="weekly band column"):
         parse_rtt_csv([no_band, *text[1:]], "bad.csv")
-    with pytest.raises(InvalidInput, match="row 3: 3 cells"):
+    with pytest.raises(InvalidInput, match=r"3 cells, the header has \d+ \(at bad.csv, row 3\)"):
         parse_rtt_csv([text[0], text[1], "a,b,c"], "bad.csv")
     with pytest.raises(InvalidInput, match="empty"):
         parse_rtt_csv([], "bad.csv")

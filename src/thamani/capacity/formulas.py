@@ -42,7 +42,7 @@ def _as_array(name: str, value: ArrayLike) -> FloatArray:
     """Convert an input to a float array, rejecting NaN."""
     array = np.asarray(value, dtype=np.float64)
     if np.isnan(array).any():
-        raise InvalidInput(f"{name} must be a number, got NaN")
+        raise InvalidInput(f"{name} must be a number, got NaN", where=name)
     return array
 
 
@@ -50,7 +50,7 @@ def _positive(name: str, value: ArrayLike) -> FloatArray:
     """Convert an input that must be strictly positive."""
     array = _as_array(name, value)
     if (array <= 0).any():
-        raise InvalidInput(f"{name} must be greater than zero")
+        raise InvalidInput(f"{name} must be greater than zero", where=name)
     return array
 
 
@@ -58,7 +58,7 @@ def _non_negative(name: str, value: ArrayLike) -> FloatArray:
     """Convert an input that must be zero or more."""
     array = _as_array(name, value)
     if (array < 0).any():
-        raise InvalidInput(f"{name} must not be negative")
+        raise InvalidInput(f"{name} must not be negative", where=name)
     return array
 
 

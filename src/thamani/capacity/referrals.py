@@ -24,6 +24,7 @@ from thamani.capacity.pathways import (
     stop_clock,
 )
 from thamani.capacity.priorities import parse_priority
+from thamani.capacity.sources import file_fault
 from thamani.errors import InvalidInput
 
 T = TypeVar("T")
@@ -66,12 +67,12 @@ def _cell(
     """Parse one cell, naming file, row and column when it is empty or malformed."""
     value = (row.get(column) or "").strip()
     if not value:
-        raise InvalidInput(f"{source}, row {line}, column {column!r}: is empty")
+        raise file_fault("is empty", source, line, column, code="empty_cell")
     try:
         return parse(value)
     except (InvalidInput, ValueError) as error:
         detail = error.message if isinstance(error, InvalidInput) else str(error)
-        raise InvalidInput(f"{source}, row {line}, column {column!r}: {detail}") from None
+        raise file_fault(detail, source, line, column, code="invalid_cell") from None
 
 
 def _rows(
@@ -81,14 +82,18 @@ def _rows(
     reader = csv.DictReader(lines)
     header = [h.strip().lstrip("\ufeff") for h in reader.fieldnames or []]
     if not header:
-        raise InvalidInput(f"{source}: the file is empty")
+        raise file_fault("the file is empty", source, code="empty_file")
     reader.fieldnames = header
     for column in required:
         if column not in header:
-            raise InvalidInput(f"{source}, row 1: required column {column!r} is missing")
+            raise file_fault(
+                f"required column {column!r} is missing", source, 1, column, code="missing_column"
+            )
     for row in reader:
         if None in row:
-            raise InvalidInput(f"{source}, row {reader.line_num}: more cells than the header")
+            raise file_fault(
+                "more cells than the header", source, reader.line_num, code="row_too_long"
+            )
         yield reader.line_num, row
 
 
@@ -104,8 +109,8 @@ def parse_referrals(lines: Iterable[str], source: str = "referrals CSV") -> tupl
     for line, row in _rows(lines, source, REFERRAL_COLUMNS):
         referral_id = _cell(row, "referral_id", source, line, _text)
         if referral_id in seen:
-            raise InvalidInput(
-                f"{source}, row {line}, column 'referral_id': {referral_id!r} appears twice"
+            raise file_fault(
+                f"{referral_id!r} appears twice", source, line, "referral_id", code="duplicate_id"
             )
         seen.add(referral_id)
         key = WaitingListKey(

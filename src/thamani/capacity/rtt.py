@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from thamani.capacity.sources import file_fault
 from thamani.errors import InvalidInput
 
 BAND_COUNT = 105
@@ -134,7 +135,7 @@ class _Row:
 
     def fail(self, column: str, problem: str) -> InvalidInput:
         """An error naming the file, the row and the column."""
-        return InvalidInput(f"{self.source}, row {self.line}, column {column!r}: {problem}")
+        return file_fault(problem, self.source, self.line, column, code="invalid_rtt_cell")
 
     def text(self, column: str, required: bool = True) -> str:
         """The stripped text of a cell ("" for an absent optional column)."""
@@ -166,7 +167,7 @@ def _band_columns(header: Sequence[str], source: str) -> list[str]:
         if match:
             low, high = int(match.group(1)), int(match.group(2))
             if high != low + 1 or low >= OPEN_BAND_WEEKS:
-                raise InvalidInput(f"{source}, row 1, column {name!r}: not a one-week band")
+                raise file_fault("not a one-week band", source, 1, name, code="invalid_rtt_header")
             found[low] = name
         elif name == _LAST_BAND:
             found[OPEN_BAND_WEEKS] = name
@@ -174,8 +175,11 @@ def _band_columns(header: Sequence[str], source: str) -> list[str]:
     if missing:
         first = missing[0]
         name = _LAST_BAND if first == OPEN_BAND_WEEKS else f"Gt {first:02d} To {first + 1:02d}"
-        raise InvalidInput(
-            f"{source}, row 1: {len(missing)} weekly band column(s) missing, first {name!r}"
+        raise file_fault(
+            f"{len(missing)} weekly band column(s) missing, first {name!r}",
+            source,
+            1,
+            code="missing_column",
         )
     return [found[w] for w in range(BAND_COUNT)]
 
@@ -254,12 +258,14 @@ def parse_rtt_csv(lines: Iterable[str], source: str = "RTT CSV") -> tuple[RttRec
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
-        raise InvalidInput(f"{source}: the file is empty")
+        raise file_fault("the file is empty", source, code="empty_file")
     header = [h.strip().lstrip("\ufeff") for h in header]
     index = {name: i for i, name in enumerate(header)}
     for column in REQUIRED:
         if column not in index:
-            raise InvalidInput(f"{source}, row 1: required column {column!r} is missing")
+            raise file_fault(
+                f"required column {column!r} is missing", source, 1, column, code="missing_column"
+            )
     band_columns = _band_columns(header, source)
     records = []
     for cells in reader:
@@ -267,12 +273,15 @@ def parse_rtt_csv(lines: Iterable[str], source: str = "RTT CSV") -> tuple[RttRec
             continue
         row = _Row(source, reader.line_num, cells, index)
         if len(cells) != len(header):
-            raise InvalidInput(
-                f"{source}, row {reader.line_num}: {len(cells)} cells, the header has {len(header)}"
+            raise file_fault(
+                f"{len(cells)} cells, the header has {len(header)}",
+                source,
+                reader.line_num,
+                code="row_length",
             )
         records.append(_record(row, band_columns))
     if not records:
-        raise InvalidInput(f"{source}: no data rows after the header")
+        raise file_fault("no data rows after the header", source, code="empty_file")
     return tuple(records)
 
 
