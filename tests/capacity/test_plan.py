@@ -1,7 +1,5 @@
 """The county hospital plan from one RTT snapshot."""
 
-from pathlib import Path
-
 import pytest
 
 from thamani.capacity import formulas
@@ -12,9 +10,10 @@ from thamani.capacity.plan import (
     weekly_bands,
 )
 from thamani.capacity.rtt import parse_rtt_csv
+from thamani.capacity.samples import county_hospital_rtt
 from thamani.errors import InvalidInput
 
-FILE = Path(__file__).parent / "data" / "rtt-2024-11-dorset-county-hospital.csv"
+FILE = county_hospital_rtt()
 RECORDS = parse_rtt_csv(FILE.read_text().splitlines(), FILE.name)
 
 

@@ -3,7 +3,6 @@
 import json
 import re
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,10 +10,11 @@ import pytest
 from thamani.capacity.forecasting import capacity_needed, seasonal_naive
 from thamani.capacity.report import build_report, format_money, hospital_report, render_report
 from thamani.capacity.rtt import parse_rtt_csv, rtt_statistics
+from thamani.capacity.samples import county_hospital_rtt
 from thamani.capacity.scenarios import ExtraSessions, Scenario, WaitingCost, compare_simulations
 from thamani.capacity.simulation import simulation_input
 
-FILE = Path(__file__).parent / "data" / "rtt-2024-11-dorset-county-hospital.csv"
+FILE = county_hospital_rtt()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 import csv
 import io
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,9 +15,10 @@ from thamani.capacity.rtt import (
     parse_rtt_csv,
     rtt_statistics,
 )
+from thamani.capacity.samples import county_hospital_rtt
 from thamani.errors import InvalidInput
 
-FILE = Path(__file__).parent / "data" / "rtt-2024-11-dorset-county-hospital.csv"
+FILE = county_hospital_rtt()
 
 
 def lines() -> list[str]:
