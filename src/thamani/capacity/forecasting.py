@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from thamani.capacity import formulas
 from thamani.errors import InvalidInput
@@ -86,6 +85,8 @@ def _z(level: float) -> float:
     """Two-sided normal quantile for a coverage level."""
     if not 0.0 < level < 1.0:
         raise InvalidInput("the interval level must be strictly between 0 and 1")
+    from scipy import stats  # imported here: scipy.stats takes a second to load
+
     return float(stats.norm.ppf(0.5 + level / 2.0))
 
 

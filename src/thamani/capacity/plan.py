@@ -192,10 +192,11 @@ def hospital_simulation(
 def standard_scenarios(config: SimulationInput) -> tuple[Scenario, ...]:
     """Extra sessions (+10 %), outsourcing (+5 %), a winter surge (+10 %), strikes.
 
-    Sizes follow the list's own weekday capacity; costs are typical English tariffs in
+    Sizes follow the lists' weekday capacity (the mean over lists of each list's busiest
+    day; every list gets the change); costs are typical English tariffs in
     pence (a theatre session 250,000, an outsourced case 350,000).
     """
-    weekday_slots = int(config.capacity[0].max())
+    weekday_slots = round(float(config.capacity.max(axis=1).mean()))
     sessions = max(1, math.ceil(weekday_slots * 0.10 / PATIENTS_PER_SESSION))
     outsourced = max(1, round(weekday_slots * 5 * 0.05))
     return (

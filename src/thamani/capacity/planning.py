@@ -17,9 +17,17 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from thamani.capacity.forecasting import capacity_needed, forecast_referrals
+from thamani.capacity.formulas import DEFAULT_FACTOR, factor_for_share_within
 from thamani.capacity.pathways import RemovalReason, WaitingListKey
-from thamani.capacity.priorities import all_priorities
-from thamani.capacity.records import ListStatistics, SessionPlan, StoredReferral
+from thamani.capacity.plan import STANDARD_SHARE, STANDARD_WEEKS
+from thamani.capacity.priorities import Priority, all_priorities
+from thamani.capacity.records import (
+    ListStatistics,
+    ReferralForecast,
+    SessionPlan,
+    StoredReferral,
+)
 from thamani.capacity.rtt import BAND_COUNT
 from thamani.capacity.scheduling import SchedulePatient, TheatreSession
 from thamani.capacity.simulation import SimulationInput, simulation_input
@@ -238,3 +246,51 @@ def referral_history(
         if i is not None:
             counts[i] += 1
     return starts, counts
+
+
+def referral_forecast(
+    referred: Sequence[date],
+    period: str,
+    as_of: date,
+    horizon: int,
+    level: float,
+    priority: Priority | None,
+    provider: str | None,
+    specialty: str | None,
+) -> ReferralForecast:
+    """Forecast referrals per period from their dates, and the capacity they will need.
+
+    Seasons are 52 weeks or 12 months; with less history than a season and two periods
+    the forecast has no season. Capacity is sized for the priority's target (factor 4), or
+    for 92 % within 18 weeks (factor -ln 0.08) when the lists mix priorities.
+    """
+    starts, counts = referral_history(referred, period, as_of)
+    if len(counts) < 3:
+        raise InvalidInput(
+            f"need at least 3 whole {period}s of referrals to forecast, have {len(counts)}",
+            code="history_too_short",
+        )
+    season = 52 if period == "week" else 12
+    if len(counts) < season + 2:
+        season = 1
+    forecast = forecast_referrals(counts, season, horizon, level)
+    if priority is not None:
+        target, factor = priority.target_weeks, DEFAULT_FACTOR
+    else:
+        target, factor = STANDARD_WEEKS, factor_for_share_within(STANDARD_SHARE)
+    weeks = 1.0 if period == "week" else 365.25 / 12 / 7
+    future = [next_period(starts[-1], period)]
+    while len(future) < horizon:
+        future.append(next_period(future[-1], period))
+    return ReferralForecast(
+        provider=provider,
+        specialty=specialty,
+        period=period,
+        history_starts=tuple(starts),
+        history=tuple(counts),
+        future_starts=tuple(future),
+        forecast=forecast,
+        season_length=season,
+        target_weeks=target,
+        plan=capacity_needed(forecast, weeks, target, factor),
+    )

@@ -9,10 +9,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from thamani.capacity.forecasting import CapacityPlan, Forecast
 from thamani.capacity.pathways import ClockEvent, RemovalReason, WaitingListKey
 from thamani.capacity.statistics import WaitingListSummary
+
+if TYPE_CHECKING:
+    from thamani.capacity.forecasting import CapacityPlan, Forecast
 
 
 class ReferralStatus(enum.Enum):

@@ -288,13 +288,17 @@ def build_report(
     specialties: Sequence[SpecialtyPlan] = (),
     currency: str = "GBP",
     generated: date | None = None,
+    figures: Sequence[Figure] = (),
 ) -> ReportContext:
-    """Fill the report context from whatever parts of the plan are at hand."""
-    figures: list[Figure] = []
+    """Fill the report context from whatever parts of the plan are at hand.
+
+    ``figures`` come first among the headline figures; the RTT headline follows.
+    """
+    headlines: list[Figure] = list(figures)
     charts: list[Chart] = []
     headline = [s for s in rtt if s.treatment_function == "C_999" and s.part == "Part_2"]
     for stat in headline:
-        figures += [
+        headlines += [
             Figure("patients waiting (incomplete pathways)", f"{stat.waiting:,}"),
             Figure("within 18 weeks (standard 92 %)", _pct(stat.within_18_weeks_pct)),
             Figure("waiting over 52 weeks", _num(stat.over_52_weeks)),
@@ -397,7 +401,7 @@ def build_report(
     return ReportContext(
         title=title,
         subtitle=subtitle,
-        figures=tuple(figures),
+        figures=tuple(headlines),
         charts=tuple(charts),
         scenario_rows=scenario_rows,
         specialty_rows=specialty_rows,

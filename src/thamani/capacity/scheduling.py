@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from scipy import optimize, sparse
 
 from thamani.capacity.priorities import Priority
 from thamani.errors import InvalidInput
@@ -269,6 +268,8 @@ def schedule(
         rows.append(n_u + j)
         cols.append(column)
         vals.append(float(active[i].minutes))
+    from scipy import optimize, sparse  # imported here: slow to load, needed only now
+
     matrix = sparse.csr_array((vals, (rows, cols)), shape=(n_u + len(sessions), n))
     lower = np.concatenate([np.ones(n_u), np.full(len(sessions), -np.inf)])
     upper = np.concatenate([np.ones(n_u), [float(s.minutes) for s in sessions]])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, bindparam, case, func, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, select, text, update
 
 from thamani.capacity.pathways import (
     ClockEvent,
@@ -35,6 +35,7 @@ from thamani.db.tables.capacity import (
 T = TypeVar("T")
 CHUNK = 500
 """Keys per ``IN`` lookup."""
+_REFERRAL_IDS_LOCK = 0x63617061  # "capa"
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -234,11 +235,25 @@ def referrals_of(
 
 
 def insert_referrals(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert referral rows; their ids in the order given."""
+    """Insert referral rows; their ids in the order given.
+
+    The ids are taken as a block after the largest one stored, under the write lock
+    (SQLite's BEGIN IMMEDIATE; a transaction-scoped advisory lock on PostgreSQL), so the
+    rows go in as one executemany without RETURNING, which SQLite would run row by row.
+    """
     if not rows:
         return []
-    stmt = referrals.insert().returning(referrals.c.id, sort_by_parameter_order=True)
-    return list(conn.scalars(stmt, rows))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFERRAL_IDS_LOCK})
+    last = conn.execute(select(func.coalesce(func.max(referrals.c.id), 0))).scalar_one()
+    ids = list(range(int(last) + 1, int(last) + 1 + len(rows)))
+    conn.execute(referrals.insert(), [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence('capacity_referrals', 'id'), :v)"),
+            {"v": ids[-1]},
+        )
+    return ids
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
