@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
+from tests.capacity.stories import REFERRALS_CSV, REMOVALS_CSV, referral, set_today
 from thamani.capacity.pathways import ClockEventKind, RemovalReason, WaitingListKey
 from thamani.capacity.priorities import Priority
 from thamani.capacity.records import ReferralStatus, SessionPlan
@@ -16,7 +17,6 @@ from thamani.clock import ManualClock
 from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
 from thamani.parties.records import PartyKind
 from thamani.platform import Platform
-from tests.capacity.stories import REFERRALS_CSV, REMOVALS_CSV, referral, set_today
 
 
 def counts(p: Platform, provider: str | None = None) -> dict[tuple[str, str, str], tuple[int, ...]]:
