@@ -1,121 +1,13 @@
-"""Capacity figures: the fast simulation at national scale and the scheduler.
+"""Capacity figures for BENCHMARKS.md; the work is in ``thamani.benchmarking.capacity``.
 
-* ``simulation_seconds``: five years of daily referrals and treatment for 100 waiting lists
-  (about 1,000,000 patients, each followed to treatment), five priority classes; the figure
-  to reach is under 10 s on 2 cores.
-* ``schedule_seconds`` and ``schedule_gap``: 500 patients into 60 sessions across four
-  specialties with HiGHS, asked for a schedule within 1 % of the bound; the figure to reach
-  is under 10 s, proven optimal or within 1 %.
-
-``run()`` returns the figures as a dict (the CLI's ``thamani bench capacity --json`` prints
-it); ``python benchmarks/capacity.py`` prints the same JSON.
+Run ``uv run python benchmarks/capacity.py`` (or ``uv run thamani bench capacity --json``).
 """
 
 from __future__ import annotations
 
 import json
-import time
-from datetime import date, timedelta
 
-import numpy as np
-
-from thamani.capacity.priorities import all_priorities
-from thamani.capacity.scheduling import SchedulePatient, TheatreSession, schedule
-from thamani.capacity.simulation import simulate, simulation_input, weekly_capacity
-
-LISTS = 100
-DAYS = 5 * 365 + 1
-PATIENTS = 500
-SESSIONS = 60
-SPECIALTIES = ("trauma-orthopaedics", "ent", "general-surgery", "urology")
-SHARES = (0.02, 0.03, 0.25, 0.45, 0.25)
-
-
-def simulation_figures(seed: int = 0) -> dict[str, float | int]:
-    """Time the fast simulation of 100 lists over five years."""
-    rng = np.random.default_rng(seed)
-    per_day = rng.uniform(3.5, 7.5, LISTS)  # referrals per day, about 5.5 on average
-    # Weekday slots: 7/5 of daily demand at loads from 0.9 (shrinking) to 1.05 (growing).
-    load = rng.uniform(0.9, 1.05, LISTS)
-    slots = np.rint(per_day * 7 / 5 / load).astype(np.int64)
-    capacity = slots[:, None] * weekly_capacity([1, 1, 1, 1, 1, 0, 0], DAYS)[None, :]
-    config = simulation_input(
-        demand=np.repeat(per_day[:, None], DAYS, axis=1),
-        capacity=capacity,
-        priority_share=SHARES,
-        priorities=all_priorities(),
-        initial_queue=np.rint(per_day[:, None] * 60 * np.asarray(SHARES)[None, :]),
-        names=[f"list-{i:03d}" for i in range(LISTS)],
-    )
-    started = time.perf_counter()
-    result = simulate(config, seed=seed)
-    breached = result.breaches()
-    per_list_mean_wait = np.bincount(result.wait_list, weights=result.wait_days) / np.bincount(
-        result.wait_list
-    )
-    seconds = time.perf_counter() - started
-    return {
-        "simulation_seconds": round(seconds, 3),
-        "simulation_lists": LISTS,
-        "simulation_days": DAYS,
-        "simulation_patients": result.patients,
-        "simulation_breach_pct": round(100.0 * float(breached.mean()), 2),
-        "simulation_mean_wait_days": round(float(per_list_mean_wait.mean()), 1),
-    }
-
-
-def schedule_case(seed: int = 0) -> tuple[list[SchedulePatient], list[TheatreSession]]:
-    """500 waiting patients and 60 four-hour sessions over three weeks, four specialties."""
-    rng = np.random.default_rng(seed)
-    today = date(2025, 1, 6)
-    priorities = all_priorities()
-    patients = [
-        SchedulePatient(
-            patient_id=f"p{i:03d}",
-            specialty=SPECIALTIES[i % len(SPECIALTIES)],
-            priority=priorities[int(rng.choice(len(priorities), p=SHARES))],
-            clock_start=today - timedelta(days=int(rng.integers(0, 420))),
-            minutes=int(rng.choice([30, 45, 60, 90, 120, 180])),
-            available_from=today + timedelta(days=int(rng.integers(0, 10)))
-            if rng.random() < 0.2
-            else None,
-            withdrawn=bool(rng.random() < 0.03),
-        )
-        for i in range(PATIENTS)
-    ]
-    sessions = [
-        TheatreSession(
-            session_id=f"s{j:02d}",
-            specialty=SPECIALTIES[j % len(SPECIALTIES)],
-            day=today + timedelta(days=7 * (j // 20) + (j // 4) % 5),
-            minutes=240,
-        )
-        for j in range(SESSIONS)
-    ]
-    return patients, sessions
-
-
-def schedule_figures(seed: int = 0) -> dict[str, float | int | str]:
-    """Time the scheduler on 500 patients and 60 sessions, asking for 1 % or better."""
-    patients, sessions = schedule_case(seed)
-    started = time.perf_counter()
-    result = schedule(patients, sessions, mip_rel_gap=0.01, time_limit_seconds=60.0)
-    seconds = time.perf_counter() - started
-    return {
-        "schedule_seconds": round(seconds, 3),
-        "schedule_gap": round(result.gap, 5),
-        "schedule_status": result.status,
-        "schedule_patients": len(patients),
-        "schedule_sessions": len(sessions),
-        "schedule_booked": result.booked,
-        "schedule_breaches": result.breaches,
-    }
-
-
-def run() -> dict[str, float | int | str]:
-    """All capacity figures."""
-    return {**simulation_figures(), **schedule_figures()}
-
+from thamani.benchmarking.capacity import run
 
 if __name__ == "__main__":
     print(json.dumps(run(), indent=2))

@@ -12,7 +12,7 @@ from fastapi.responses import ORJSONResponse
 
 from thamani import __version__
 from thamani.api import problems
-from thamani.api.routers import ledger, parties
+from thamani.api.routers import capacity, ledger, parties
 from thamani.config import Settings
 from thamani.platform import Platform, open_platform
 
@@ -62,6 +62,7 @@ def create_app(
 
     app.include_router(parties.router, prefix="/v1")
     app.include_router(ledger.router, prefix="/v1")
+    app.include_router(capacity.router, prefix="/v1")
     return app
 
 

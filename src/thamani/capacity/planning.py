@@ -20,7 +20,7 @@ import numpy.typing as npt
 from thamani.capacity.forecasting import capacity_needed, forecast_referrals
 from thamani.capacity.formulas import DEFAULT_FACTOR, factor_for_share_within
 from thamani.capacity.pathways import RemovalReason, WaitingListKey
-from thamani.capacity.plan import STANDARD_SHARE, STANDARD_WEEKS
+from thamani.capacity.plan import STANDARD_SHARE, STANDARD_WEEKS, standard_scenarios
 from thamani.capacity.priorities import Priority, all_priorities
 from thamani.capacity.records import (
     ListStatistics,
@@ -29,6 +29,7 @@ from thamani.capacity.records import (
     StoredReferral,
 )
 from thamani.capacity.rtt import BAND_COUNT
+from thamani.capacity.scenarios import ExtraSessions, Outsourcing, Scenario
 from thamani.capacity.scheduling import SchedulePatient, TheatreSession
 from thamani.capacity.simulation import SimulationInput, simulation_input
 from thamani.capacity.statistics import (
@@ -163,6 +164,39 @@ def stored_simulation(
         initial_queue=initial,
         names=[f"{s.key.provider} {s.key.specialty} {s.key.priority.value}" for s in stats],
         backlog_weekly_profile=list(bands) if has_backlog and bands is not None else None,
+    )
+
+
+def list_scenarios(config: SimulationInput) -> tuple[Scenario, ...]:
+    """The standard scenarios sized for many small lists: every list gets the change.
+
+    Extra capacity is about 10 % of a list's mean weekly treatments (at least one slot a
+    week), in single-patient slots costing GBP 625 (a four-patient session at GBP 2,500);
+    outsourcing about 5 % (at least one patient a week) at GBP 3,500 a patient. The winter
+    surge and the strikes are those of the hospital plan.
+    """
+    weekly = (
+        float(config.capacity[:, : min(config.days, 28)].sum(axis=1).mean())
+        * 7
+        / min(config.days, 28)
+    )
+    extra = max(1, round(0.10 * weekly))
+    days = min(extra, WEEKDAYS)
+    slots = max(1, round(extra / days))
+    outsourced = max(1, round(0.05 * weekly))
+    hospital = standard_scenarios(config)
+    return (
+        Scenario(
+            "extra sessions",
+            (ExtraSessions(1, slots, 60 * slots, 62_500 * slots, tuple(range(days))),),
+            f"{slots * days} more treatments a week on each list (about 10 %)",
+        ),
+        Scenario(
+            "outsourcing",
+            (Outsourcing(outsourced, 350_000),),
+            f"{outsourced} patients a week from each list treated elsewhere",
+        ),
+        *hospital[2:],
     )
 
 

@@ -7,15 +7,23 @@ their own modules; these are what the store and the use cases hand back.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from thamani.capacity.pathways import ClockEvent, RemovalReason, WaitingListKey
 from thamani.capacity.statistics import WaitingListSummary
 
 if TYPE_CHECKING:
     from thamani.capacity.forecasting import CapacityPlan, Forecast
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    """A finite number rounded for people and JSON; None for unknown or infinite values."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
 
 
 class ReferralStatus(enum.Enum):
@@ -42,6 +50,17 @@ class WaitingList:
     waiting: int
     paused: int
     removed: int
+
+    def as_report(self) -> dict[str, Any]:
+        """The list as plain JSON."""
+        return {
+            "provider": self.key.provider,
+            "specialty": self.key.specialty,
+            "priority": self.key.priority.value,
+            "waiting": self.waiting,
+            "paused": self.paused,
+            "removed": self.removed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +100,31 @@ class StoredReferral:
             open_pause = (end - self.paused_since).days
         return (end - self.referred_on).days - self.paused_days - open_pause
 
+    def as_report(self, as_of: date) -> dict[str, Any]:
+        """The referral as plain JSON, with its clock days at ``as_of``."""
+        return {
+            "provider": self.key.provider,
+            "referral_id": self.reference,
+            "specialty": self.key.specialty,
+            "priority": self.key.priority.value,
+            "referred_on": self.referred_on.isoformat(),
+            "status": self.status.value,
+            "waited_days": self.waited_days(as_of),
+            "paused_days": self.paused_days,
+            "paused_since": self.paused_since.isoformat() if self.paused_since else None,
+            "removed_on": self.removed_on.isoformat() if self.removed_on else None,
+            "removal_reason": self.removal_reason.value if self.removal_reason else None,
+            "minutes": self.minutes,
+            "events": [
+                {
+                    "kind": e.kind.value,
+                    "on": e.on.isoformat(),
+                    "reason": e.reason.value if e.reason else None,
+                }
+                for e in self.events
+            ],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
@@ -96,6 +140,14 @@ class ImportSummary:
     referrals: int
     removals: int
     lists_created: int
+
+    def as_report(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "referrals": self.referrals,
+            "removals": self.removals,
+            "lists_created": self.lists_created,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +170,16 @@ class RttSnapshot:
     rows: int
     providers: tuple[str, ...]
     imported_at: int
+
+    def as_report(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "period": self.period,
+            "month": self.month.isoformat(),
+            "rows": self.rows,
+            "providers": list(self.providers),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +210,35 @@ class ListStatistics:
     median_wait_weeks: float | None
     p92_wait_weeks: float | None
     summary: WaitingListSummary
+
+    def as_report(self) -> dict[str, Any]:
+        """The figures as plain JSON (unknown or infinite values as null)."""
+        m = self.summary
+        return {
+            "provider": self.key.provider,
+            "specialty": self.key.specialty,
+            "priority": self.key.priority.value,
+            "target_weeks": rounded(self.key.priority.target_weeks, 3),
+            "as_of": self.as_of.isoformat(),
+            "start": self.start.isoformat(),
+            "waiting": self.waiting,
+            "paused": self.paused,
+            "within_target_pct": rounded(self.within_target_pct, 1),
+            "over_52_weeks": self.over_52_weeks,
+            "median_wait_weeks": rounded(self.median_wait_weeks, 1),
+            "p92_wait_weeks": rounded(self.p92_wait_weeks, 1),
+            "referrals": m.referrals.count,
+            "treated": m.removals.treated,
+            "withdrawn": m.removals.withdrawn,
+            "demand_per_week": rounded(m.demand_per_week),
+            "capacity_per_week": rounded(m.capacity_per_week),
+            "load": rounded(m.load, 3),
+            "target_queue_size": rounded(m.target_queue_size, 1),
+            "mean_wait_weeks": rounded(m.mean_wait_weeks, 2),
+            "target_capacity": rounded(m.target_capacity),
+            "relief_capacity": rounded(m.relief_capacity),
+            "pressure": rounded(m.pressure, 3),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,3 +283,31 @@ class ReferralForecast:
     season_length: int
     target_weeks: float
     plan: CapacityPlan
+
+    def as_report(self) -> dict[str, Any]:
+        """History, forecast with its interval, and capacity needed, as plain JSON."""
+        f, plan = self.forecast, self.plan
+        return {
+            "provider": self.provider,
+            "specialty": self.specialty,
+            "period": self.period,
+            "method": f.method.value,
+            "season_length": self.season_length,
+            "level": f.level,
+            "target_weeks": rounded(self.target_weeks, 3),
+            "history": [
+                {"start": d.isoformat(), "referrals": n}
+                for d, n in zip(self.history_starts, self.history, strict=True)
+            ],
+            "forecast": [
+                {
+                    "start": day.isoformat(),
+                    "referrals": rounded(f.mean[i], 1),
+                    "lower": rounded(f.lower[i], 1),
+                    "upper": rounded(f.upper[i], 1),
+                    "capacity_per_week": rounded(plan.capacity[i]),
+                    "capacity_per_week_upper": rounded(plan.capacity_upper[i]),
+                }
+                for i, day in enumerate(self.future_starts)
+            ],
+        }

@@ -293,6 +293,26 @@ class ScenarioOutcome:
     total_cost: int
     daily_queue: IntArray
 
+    def as_report(self) -> dict[str, object]:
+        """The results as plain JSON (money in minor units, the daily queue left out)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "final_queue": self.final_queue,
+            "peak_queue": self.peak_queue,
+            "treated": self.treated,
+            "reneged": self.reneged,
+            "mean_wait_weeks": round(self.mean_wait_weeks, 2),
+            "p92_wait_weeks": round(self.p92_wait_weeks, 2),
+            "breach_pct": round(self.breach_pct, 2),
+            "waiting_within_target_pct": round(self.waiting_within_target_pct, 2),
+            "waiting_over_52_weeks": self.waiting_over_52_weeks,
+            "patient_days": self.patient_days,
+            "waiting_cost": self.waiting_cost,
+            "capacity_cost": self.capacity_cost,
+            "total_cost": self.total_cost,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class _Run:

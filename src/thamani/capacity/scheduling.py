@@ -159,6 +159,31 @@ class ScheduleResult:
         """Total days late over all patients."""
         return sum(b.late_days for b in self.bookings)
 
+    def as_report(self) -> dict[str, object]:
+        """The schedule as plain JSON."""
+        return {
+            "booked": self.booked,
+            "breaches": self.breaches,
+            "late_days": self.late_days,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": round(self.gap, 5),
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "withdrawn": list(self.withdrawn),
+            "bookings": [
+                {
+                    "referral_id": b.patient_id,
+                    "session": b.session_id,
+                    "day": b.day.isoformat() if b.day else None,
+                    "wait_days": b.wait_days,
+                    "late_days": b.late_days,
+                    "breached": b.breached,
+                }
+                for b in self.bookings
+            ],
+        }
+
 
 def _check(patients: Sequence[SchedulePatient], sessions: Sequence[TheatreSession]) -> None:
     """Refuse duplicate identifiers and impossible minutes."""

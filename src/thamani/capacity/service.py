@@ -33,9 +33,9 @@ from thamani.capacity.pathways import (
     resume_clock,
     stop_clock,
 )
-from thamani.capacity.plan import standard_scenarios
 from thamani.capacity.planning import (
     clock_waits,
+    list_scenarios,
     list_statistics,
     referral_forecast,
     schedule_patients,
@@ -311,7 +311,7 @@ class Capacity:
         day = as_of or self.today()
         stats, bands = self._gather(access, provider, specialty, priority, day)
         config = stored_simulation(stats, bands, days)
-        chosen = standard_scenarios(config) if scenarios is None else tuple(scenarios)
+        chosen = list_scenarios(config) if scenarios is None else tuple(scenarios)
         first_weekday = (day.weekday() + 1) % 7
         outcomes = []
         for scenario in (BASELINE, *chosen):

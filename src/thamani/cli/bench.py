@@ -33,3 +33,16 @@ def bench_ledger(
         quiet=as_json,
     )
     emit_json(result)
+
+
+@app.command("capacity")
+@friendly
+def bench_capacity(
+    seed: int = typer.Option(0, help="Seed of the simulated lists and the scheduling case."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Simulation of 100 lists over five years, and 500 patients into 60 sessions."""
+    from thamani.benchmarking.capacity import run
+
+    _ = as_json  # the figures are always printed as one JSON object
+    emit_json(run(seed))
