@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from thamani import __version__
 from thamani.api import problems
@@ -50,7 +49,6 @@ def create_app(
             " `Authorization: Bearer thm_...` (tokens come from `thamani token create`)."
             " Errors are RFC 9457 problem documents."
         ),
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.platform = plat
