@@ -111,6 +111,79 @@ def schedule_figures(seed: int = 0) -> dict[str, float | int | str]:
     }
 
 
-def run(seed: int = 0) -> dict[str, float | int | str]:
-    """All capacity figures."""
-    return {**simulation_figures(seed), **schedule_figures(seed)}
+def store_figures(
+    referrals: int = 100_000, database_url: str | None = None
+) -> dict[str, float | int]:
+    """Time the batch paths: add referrals, stop half their clocks, statistics per list.
+
+    Runs on a new SQLite store in a temporary folder, or in a new schema of the PostgreSQL
+    database at ``database_url`` (dropped afterwards).
+    """
+    import shutil
+    import tempfile
+    import uuid
+    from pathlib import Path
+
+    from sqlalchemy import create_engine, text
+
+    from thamani.capacity.pathways import RemovalReason, WaitingListKey
+    from thamani.capacity.priorities import Priority
+    from thamani.capacity.referrals import Referral, Removal
+    from thamani.config import Environment, Settings
+    from thamani.platform import open_platform
+
+    folder = Path(tempfile.mkdtemp(prefix="thamani-bench-"))
+    schema = "bench_" + uuid.uuid4().hex[:12]
+    url = database_url
+    if database_url is not None:
+        with create_engine(database_url).begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        sep = "&" if "?" in database_url else "?"
+        url = f"{database_url}{sep}options=-csearch_path%3D{schema}"
+    platform = open_platform(
+        Settings(environment=Environment.TEST, data_dir=folder, database_url=url)
+    )
+    try:
+        keys = [WaitingListKey(f"P{i % 5}", f"s{i:02d}", Priority.P3) for i in range(LISTS)]
+        start = date(2022, 1, 3)
+        batch = [
+            Referral(f"r{i}", keys[i % LISTS], start + timedelta(days=i % 900))
+            for i in range(referrals)
+        ]
+        removals = [
+            Removal(f"r{i}", date(2024, 12, 31), RemovalReason.TREATED, keys[i % LISTS].provider)
+            for i in range(0, referrals, 2)
+        ]
+        started = time.perf_counter()
+        platform.capacity.add_referrals(batch)
+        added = time.perf_counter() - started
+        started = time.perf_counter()
+        platform.capacity.remove_many(removals)
+        removed = time.perf_counter() - started
+        started = time.perf_counter()
+        stats = platform.capacity.statistics(as_of=date(2024, 12, 31))
+        measured = time.perf_counter() - started
+    finally:
+        platform.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        if database_url is not None:
+            with create_engine(database_url).begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    return {
+        "import_referrals": referrals,
+        "import_referrals_seconds": round(added, 3),
+        "import_removals": len(removals),
+        "import_removals_seconds": round(removed, 3),
+        "statistics_lists": len(stats),
+        "statistics_seconds": round(measured, 3),
+    }
+
+
+def run(
+    seed: int = 0, referrals: int = 100_000, database_url: str | None = None
+) -> dict[str, float | int | str]:
+    """All capacity figures (the store figures are skipped with ``referrals=0``)."""
+    figures: dict[str, float | int | str] = {**simulation_figures(seed), **schedule_figures(seed)}
+    if referrals:
+        figures.update(store_figures(referrals, database_url))
+    return figures
