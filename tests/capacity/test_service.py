@@ -277,3 +277,17 @@ def test_the_report_of_an_rtt_file_names_the_hospital(platform: Platform) -> Non
     assert "Dorset County Hospital" in html
     assert "<svg" in html
     assert WaitingListKey  # the key type is part of the public records
+
+
+def test_the_most_urgent_then_longest_waiting_come_first(platform: Platform) -> None:
+    cap = platform.capacity
+    cap.import_csv(REFERRALS_CSV.splitlines(), "referrals.csv")
+    first = cap.referrals("RBD", limit=3)
+    assert [r.reference for r in first] == ["r3", "r1", "r2"]
+    waiting = cap.referrals("RBD", status=ReferralStatus.WAITING, specialty="ent")
+    assert [r.reference for r in waiting] == ["r4", "r5"]
+
+
+def test_nothing_to_report_says_so(platform: Platform) -> None:
+    with pytest.raises(NotFound, match="no RTT snapshot is stored"):
+        platform.capacity.report()

@@ -261,8 +261,9 @@ class Capacity:
                 found = store.snapshots(conn, provider)
                 snap = found[0] if found else None
             if snap is None:
-                what = f"RTT snapshot {snapshot_id}" if snapshot_id else "an RTT snapshot"
-                raise NotFound(f"no {what} found", code="snapshot_not_found")
+                what = f"RTT snapshot {snapshot_id}" if snapshot_id else "RTT snapshot"
+                held = f" holding provider {provider!r}" if provider and not snapshot_id else ""
+                raise NotFound(f"no {what}{held} is stored", code="snapshot_not_found")
             return snap, store.snapshot_records(conn, snap, provider)
 
     def rtt_statistics(

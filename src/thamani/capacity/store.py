@@ -220,18 +220,21 @@ def referrals_of(
     statuses: Sequence[ReferralStatus] | None = None,
     limit: int | None = None,
 ) -> list[ReferralRow]:
-    """A provider's referrals, most urgent then longest waiting first."""
+    """A provider's referrals, most urgent then longest waiting first (sorted in SQL)."""
+    urgency = case(
+        {p.value: p.rank for p in Priority}, value=waiting_lists.c.priority, else_=len(Priority)
+    )
     stmt = (
         select(*_REFERRAL_COLUMNS)
         .select_from(_JOINED)
         .where(*_list_filter(provider, specialty, priority))
-        .order_by(referrals.c.referred_on, referrals.c.id)
+        .order_by(urgency, referrals.c.referred_on, referrals.c.id)
     )
     if statuses is not None:
         stmt = stmt.where(referrals.c.status.in_([s.value for s in statuses]))
-    rows = [_referral(r) for r in conn.execute(stmt)]
-    rows.sort(key=lambda r: r.referral.key.priority.rank)
-    return rows if limit is None else rows[:limit]
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_referral(r) for r in conn.execute(stmt)]
 
 
 def insert_referrals(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
