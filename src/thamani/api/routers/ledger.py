@@ -107,7 +107,7 @@ def statement(
 
 
 @router.post("/transfers", response_model=ResultsOut)
-def create_transfers(
+async def create_transfers(
     body: TransfersIn,
     p: Platform = Depends(platform),
     who: Actor = Depends(require(Scope.LEDGER_WRITE)),
@@ -115,7 +115,7 @@ def create_transfers(
     """Submit up to 8,190 transfers; each gets its own result (``ok`` and ``exists``
     mean recorded). Retrying with the same ids never moves money twice."""
     records = [t.record() for t in body.transfers]
-    results = p.ledger.create_transfers(records, who)
+    results = (await p.ledger.submit_async(records, who)).results
     ok = sum(1 for r in results if r.recorded)
     # The hot path of the API: the body is built directly (same shape as ResultsOut).
     return ORJSONResponse(
