@@ -93,7 +93,7 @@ def test_money_is_formatted_from_minor_units() -> None:
 def test_county_hospital_report() -> None:
     records = parse_rtt_csv(FILE.read_text().splitlines(), FILE.name)
     context = hospital_report(records, "RBD", generated=date(2025, 1, 6))
-    assert context.title == "Waiting list plan: Dorset County Hospital Nhs Foundation Trust"
+    assert context.title == "Waiting list plan: Dorset County Hospital NHS Foundation Trust"
     assert [c.element_id for c in context.charts] == [
         "queue-over-time",
         "wait-distribution",

@@ -32,7 +32,7 @@ from thamani.capacity.plan import (
     standard_scenarios,
     weekly_bands,
 )
-from thamani.capacity.rtt import RttRecord, RttStatistics, rtt_statistics
+from thamani.capacity.rtt import RttRecord, RttStatistics, provider_title, rtt_statistics
 from thamani.capacity.scenarios import ScenarioOutcome, WaitingCost, compare_simulations
 
 Spec = dict[str, Any]
@@ -426,7 +426,7 @@ def hospital_report(
     )
     stats = [s for s in rtt_statistics(records) if s.provider == provider]
     return build_report(
-        f"Waiting list plan: {stats[0].provider_name.title()}",
+        f"Waiting list plan: {provider_title(stats[0].provider_name)}",
         f"{provider}, {stats[0].period}: two years simulated from the current list; target "
         f"92 % of patients within {STANDARD_WEEKS:g} weeks.",
         rtt=stats,

@@ -285,6 +285,15 @@ def parse_rtt_csv(lines: Iterable[str], source: str = "RTT CSV") -> tuple[RttRec
     return tuple(records)
 
 
+_ACRONYMS = {"Nhs": "NHS", "Ft": "FT", "Uk": "UK"}
+
+
+def provider_title(name: str) -> str:
+    """A provider name as people write it ("DORSET COUNTY HOSPITAL NHS FOUNDATION TRUST" ->
+    "Dorset County Hospital NHS Foundation Trust")."""
+    return " ".join(_ACRONYMS.get(word, word) for word in name.title().split())
+
+
 def band_percentile(bands: Sequence[int], share: float) -> float | None:
     """The ``share`` percentile of waits (in weeks) from weekly band counts.
 

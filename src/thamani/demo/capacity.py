@@ -18,7 +18,7 @@ from thamani.capacity.plan import (
     specialty_plans,
     standard_scenarios,
 )
-from thamani.capacity.rtt import parse_rtt_csv, rtt_statistics
+from thamani.capacity.rtt import parse_rtt_csv, provider_title, rtt_statistics
 from thamani.capacity.samples import COUNTY_HOSPITAL, county_hospital_rtt
 from thamani.capacity.scenarios import WaitingCost, compare_simulations
 from thamani.demo.scenario import Step
@@ -69,7 +69,7 @@ def capacity_steps(platform: Platform, out_dir: Path) -> Iterator[Step]:
             ]
         )
     yield Step(
-        f"The county hospital's waiting list: {total.provider_name.title()}, {snap.period}",
+        f"The county hospital's waiting list: {provider_title(total.provider_name)}, {snap.period}",
         [
             f"snapshot {snap.id}: {snap.rows} rows of NHS England's RTT file stored",
             f"{total.waiting:,} patients waiting; {_pct(total.within_18_weeks_pct)} within "
