@@ -291,3 +291,15 @@ def test_the_most_urgent_then_longest_waiting_come_first(platform: Platform) -> 
 def test_nothing_to_report_says_so(platform: Platform) -> None:
     with pytest.raises(NotFound, match="no RTT snapshot is stored"):
         platform.capacity.report()
+
+
+def test_the_report_of_stored_lists_names_each_list_once(
+    platform: Platform, clock: ManualClock
+) -> None:
+    set_today(clock, date(2024, 6, 30))
+    platform.capacity.add_referrals(
+        [referral(f"a{i}", date(2024, 1, 1) + timedelta(days=i % 150)) for i in range(200)]
+    )
+    html = platform.capacity.report(days=60)
+    assert "<td>RBD ortho P3</td>" in html
+    assert "(ortho P3)" not in html

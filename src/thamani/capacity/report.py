@@ -372,7 +372,9 @@ def build_report(
     )
     specialty_rows = tuple(
         {
-            "name": f"{p.name} ({p.treatment_function})",
+            "name": p.name
+            if p.treatment_function in p.name
+            else f"{p.name} ({p.treatment_function})",
             "demand": f"{p.demand_per_week:.1f}",
             "capacity": f"{p.capacity_per_week:.1f}",
             "load": f"{p.load:.2f}",
