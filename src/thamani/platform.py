@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from thamani.capacity.service import Capacity
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
 from thamani.db.engine import make_engine
@@ -30,6 +31,7 @@ class Platform:
     signer: the key that signs the ledger's head and checkpoints.
     ledger: the ledger's use cases.
     parties: parties and tokens.
+    capacity: waiting lists, referrals, RTT snapshots and capacity plans.
     """
 
     settings: Settings
@@ -38,6 +40,7 @@ class Platform:
     signer: Signer
     ledger: Ledger
     parties: Parties
+    capacity: Capacity
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -47,6 +50,7 @@ class Platform:
         return {self.signer.public_key, *self.settings.trusted_public_keys()}
 
     def close(self) -> None:
+        self.ledger.close()
         self.engine.dispose()
 
 
@@ -67,4 +71,5 @@ def open_platform(
         signer=signer,
         ledger=Ledger(engine, settings, signer, clk),
         parties=Parties(engine, clk),
+        capacity=Capacity(engine, clk),
     )

@@ -143,31 +143,55 @@ class Writer:
         one batch (each keeps its own results and its own permissions), and committed
         together: many small requests cost one decision and one disk sync.
         """
-        req = _Request(transfers, may_debit)
-        conflicts = 0
-        while True:
+        outcome = self.submit_many([(transfers, may_debit)])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def submit_many(
+        self,
+        submissions: Sequence[tuple[Sequence[Transfer], Callable[[AccountState], bool] | None]],
+    ) -> list[TransferBatch | BaseException]:
+        """Several independent submissions at once (an async gateway's queue): each is
+        decided and committed as if submitted alone, and gets its own outcome."""
+        reqs = [_Request(t, m) for t, m in submissions]
+        outcomes: list[TransferBatch | BaseException | None] = [None] * len(reqs)
+        conflicts = [0] * len(reqs)
+        todo = list(range(len(reqs)))
+        while todo:
             with self._queue_lock:
-                self._queue.append(req)
-            while req.decided is None:
-                with self._decide_lock:
-                    if req.decided is None:
-                        self._decide_queued()
-            d = req.decided
-            try:
-                self._commit(d)
-            except _Stale:
-                req.decided = None
-                continue
-            except SQLIntegrityError:
-                # An id in the batch was stored meanwhile (by an earlier submission, or by
-                # a batch committed while this one was decided): decide again knowing it.
-                conflicts += 1
-                if conflicts > 8:
-                    raise
-                req.decided = None
-                req.optimistic = False
-                continue
-            return _part(d.batch, req)
+                self._queue.extend(reqs[i] for i in todo)
+            for i in todo:
+                while reqs[i].decided is None:
+                    with self._decide_lock:
+                        if reqs[i].decided is None:
+                            self._decide_queued()
+            again = []
+            for i in todo:
+                req = reqs[i]
+                d = req.decided
+                assert d is not None
+                try:
+                    self._commit(d)
+                except _Stale:
+                    req.decided = None
+                    again.append(i)
+                except SQLIntegrityError as e:
+                    # An id was stored meanwhile (by an earlier submission, or a batch
+                    # committed while this one was decided): decide again knowing it.
+                    conflicts[i] += 1
+                    req.decided = None
+                    req.optimistic = False
+                    if conflicts[i] > 8:
+                        outcomes[i] = e
+                    else:
+                        again.append(i)
+                except Exception as e:
+                    outcomes[i] = e
+                else:
+                    outcomes[i] = _part(d.batch, req)
+            todo = again
+        return [o if o is not None else RuntimeError("not decided") for o in outcomes]
 
     def _decide_queued(self) -> None:
         """Decide every queued submission that fits in one batch (the caller holds the

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import ORJSONResponse
 
 from thamani.api.deps import platform, require
+from thamani.api.responses import FastJSONResponse
 from thamani.api.schemas.ledger import (
     AccountOut,
     AccountsIn,
@@ -107,18 +107,18 @@ def statement(
 
 
 @router.post("/transfers", response_model=ResultsOut)
-def create_transfers(
+async def create_transfers(
     body: TransfersIn,
     p: Platform = Depends(platform),
     who: Actor = Depends(require(Scope.LEDGER_WRITE)),
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     """Submit up to 8,190 transfers; each gets its own result (``ok`` and ``exists``
     mean recorded). Retrying with the same ids never moves money twice."""
     records = [t.record() for t in body.transfers]
-    results = p.ledger.create_transfers(records, who)
+    results = (await p.ledger.submit_async(records, who)).results
     ok = sum(1 for r in results if r.recorded)
     # The hot path of the API: the body is built directly (same shape as ResultsOut).
-    return ORJSONResponse(
+    return FastJSONResponse(
         {
             "results": [
                 {"index": i, "id": str(t.id), "result": r.value}
