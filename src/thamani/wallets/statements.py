@@ -192,7 +192,8 @@ def party_statement(
         phone = ""
         if part is not None:
             source = FundingSource(part.source)
-            programme = progs[part.programme_id].name if part.programme_id in progs else ""
+            prog_id = part.payment_programme_id
+            programme = progs[prog_id].name if prog_id in progs else ""
             services = _services(part._mapping["items"])
             reference = str(int.from_bytes(part.id, "big"))
             kind = {

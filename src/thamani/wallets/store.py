@@ -634,6 +634,7 @@ def parts_by_transfer(conn: Connection, transfer_ids: Iterable[int]) -> dict[int
                 payment_parts.c.programme_id,
                 payments.c.id,
                 payments.c.kind,
+                payments.c.programme_id.label("payment_programme_id"),
                 payments.c.patient_party_id,
                 payments.c.provider_party_id,
                 payments.c["items"],
