@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.wallets.conftest import (
+from tests.wallets.county import (
     COVER,
     MOTHER_PHONE,
     SISTER_PHONE,

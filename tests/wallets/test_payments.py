@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.wallets.conftest import COVER, MOTHER_PHONE, VOUCHER, County, anc, code_of, kes
+from tests.wallets.county import COVER, MOTHER_PHONE, VOUCHER, County, anc, code_of, kes
 from thamani.clock import ManualClock
 from thamani.ledger.ids import new_id
 from thamani.ledger.records import TransferFlags

@@ -12,7 +12,7 @@ from fastapi.responses import ORJSONResponse
 
 from thamani import __version__
 from thamani.api import problems
-from thamani.api.routers import ledger, parties
+from thamani.api.routers import channels, ledger, parties, pool, wallets
 from thamani.config import Settings
 from thamani.platform import Platform, open_platform
 
@@ -62,6 +62,9 @@ def create_app(
 
     app.include_router(parties.router, prefix="/v1")
     app.include_router(ledger.router, prefix="/v1")
+    app.include_router(wallets.router, prefix="/v1")
+    app.include_router(channels.router, prefix="/v1")
+    app.include_router(pool.router, prefix="/v1")
     return app
 
 
