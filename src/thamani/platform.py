@@ -57,6 +57,7 @@ class Platform:
         return {self.signer.public_key, *self.settings.trusted_public_keys()}
 
     def close(self) -> None:
+        self.ledger.close()
         self.engine.dispose()
 
 

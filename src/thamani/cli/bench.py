@@ -17,7 +17,9 @@ def bench_ledger(
     http_requests: int = typer.Option(20_000, help="Single-transfer HTTP requests."),
     verify_records: int = typer.Option(0, help="Also time verify over this many records."),
     postgres_url: str | None = typer.Option(
-        None, envvar="THAMANI_BENCH_POSTGRES_URL", help="Measure PostgreSQL too."
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        envvar="THAMANI_BENCH_POSTGRES_URL",
+        help="Also measure PostgreSQL here (empty to skip).",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -29,7 +31,7 @@ def bench_ledger(
         accounts=accounts,
         http_requests=http_requests,
         verify_records=verify_records,
-        postgres_url=postgres_url,
+        postgres_url=postgres_url or None,
         quiet=as_json,
     )
     emit_json(result)

@@ -8,7 +8,7 @@ psycopg 3; writers serialise on the rows they lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
@@ -193,5 +193,32 @@ def bulk_execute(conn: Connection, sql_qmark: str, rows: list[Any]) -> None:
     cur = dbapi.cursor()
     try:
         _run(conn, cur, sql, rows, many=True)
+    finally:
+        cur.close()
+
+
+def _driver_sql(conn: Connection, sql_qmark: str) -> str:
+    return sql_qmark if conn.dialect.paramstyle == "qmark" else sql_qmark.replace("?", "%s")
+
+
+def driver_fetch(conn: Connection, sql_qmark: str, params: Sequence[Any]) -> list[Any]:
+    """Run a small query on the driver directly (hot paths); ``?`` placeholders."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        cur.execute(_driver_sql(conn, sql_qmark), tuple(params))
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def driver_execute(conn: Connection, sql_qmark: str, params: Sequence[Any]) -> None:
+    """Run one statement on the driver directly (hot paths); ``?`` placeholders."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        _run(conn, cur, _driver_sql(conn, sql_qmark), tuple(params))
     finally:
         cur.close()
