@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 
@@ -23,6 +24,7 @@ def demo(
 ) -> None:
     """Run the demonstration on the embedded store and print what it did."""
     from thamani.demo.scenario import steps
+    from thamani.demo.wallets import wallet_steps
 
     base = STATE.settings()
     if base.database_url:
@@ -39,7 +41,10 @@ def demo(
     plat = open_platform(settings)
     try:
         failed = False
-        for n, step in enumerate(steps(plat.ledger, plat.parties, plat.verify_ledger), 1):
+        story = itertools.chain(
+            steps(plat.ledger, plat.parties, plat.verify_ledger), wallet_steps(plat)
+        )
+        for n, step in enumerate(story, 1):
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
             console.print(f"\n{mark} [bold]{n}. {step.title}[/]")
             for line in step.lines:
