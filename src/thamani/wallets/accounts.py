@@ -28,6 +28,7 @@ from thamani.wallets.records import (
     FundingSource,
     PatientProfile,
     ProgrammeFunding,
+    WalletOpening,
     WalletSource,
 )
 
@@ -125,37 +126,73 @@ def open_wallet(
 ) -> PatientProfile:
     """Register a patient's profile and open their own-money accounts (savings, family).
 
-    Opening again with the same details is a no-op; another patient's phone is a Conflict.
+    Opening again is a no-op (the stored profile is returned); another patient's phone is a
+    Conflict.
     """
-    party = ctx.parties.get(patient_id)
-    if party.kind is not PartyKind.PATIENT:
-        raise InvalidInput(f"party {patient_id} is a {party.kind.value}, not a patient")
-    number = normalise_phone(phone)
-    sex = sex.strip().lower()
+    opening = WalletOpening(patient_id, phone, birth_date, sex, area)
+    return open_wallets(ctx, [opening], currency)[0]
+
+
+def _checked(ctx: WalletContext, o: WalletOpening, where: str) -> PatientProfile:
+    number = normalise_phone(o.phone, where=f"{where}phone")
+    sex = o.sex.strip().lower()
     if sex not in SEXES:
-        raise InvalidInput(f"sex must be one of {', '.join(SEXES)}, not {sex!r}", where="sex")
-    if birth_date > ctx.today():
-        raise InvalidInput("a birth date cannot be in the future", where="birth_date")
-    area = area.strip()
+        raise InvalidInput(
+            f"sex must be one of {', '.join(SEXES)}, not {sex!r}", where=f"{where}sex"
+        )
+    if o.birth_date > ctx.today():
+        raise InvalidInput("a birth date cannot be in the future", where=f"{where}birth_date")
+    area = o.area.strip()
     if not area:
-        raise InvalidInput("a patient needs an area (county, sub-county or ward)", where="area")
-    profile = PatientProfile(patient_id, number, f"TH{patient_id:06d}", birth_date, sex, area)
+        raise InvalidInput(
+            "a patient needs an area (county, sub-county or ward)", where=f"{where}area"
+        )
+    return PatientProfile(o.patient_id, number, f"TH{o.patient_id:06d}", o.birth_date, sex, area)
+
+
+def open_wallets(
+    ctx: WalletContext, openings: Sequence[WalletOpening], currency: str | None = None
+) -> list[PatientProfile]:
+    """Open many wallets at once (a programme's enrolment file); one profile per opening.
+
+    Everything is checked before anything is written: one bad row and nothing changes.
+    """
+    single = len(openings) == 1
+    wanted = [_checked(ctx, o, "" if single else f"wallets/{n}/") for n, o in enumerate(openings)]
+    phones: dict[str, int] = {}
+    for n, w in enumerate(wanted):
+        if phones.setdefault(w.phone, w.party_id) != w.party_id:
+            raise Conflict(
+                f"phone {w.phone} is given to two patients",
+                code="phone_taken",
+                where=f"wallets/{n}/phone",
+            )
+    ids = [w.party_id for w in wanted]
     with write_transaction(ctx.engine) as conn:
-        found = store.profiles(conn, [patient_id]).get(patient_id)
-        if found is None:
-            other = store.profile_by_reference(conn, number)
-            if other is not None:
-                raise Conflict(
-                    f"phone {number} already belongs to another wallet",
-                    code="phone_taken",
-                    where="phone",
+        kinds = store.party_kinds(conn, ids)
+        for n, pid in enumerate(ids):
+            if pid not in kinds:
+                raise NotFound(f"party {pid} not found", code="party_not_found")
+            if kinds[pid] != PartyKind.PATIENT.value:
+                raise InvalidInput(
+                    f"party {pid} is a {kinds[pid]}, not a patient",
+                    where=None if single else f"wallets/{n}/patient_id",
                 )
-            store.insert_profile(conn, profile, ctx.now())
-        else:
-            profile = found
+        found = store.profiles(conn, ids)
+        owners = store.phone_owners(conn, list(phones))
+        for n, w in enumerate(wanted):
+            owner = owners.get(w.phone)
+            if w.party_id not in found and owner is not None and owner != w.party_id:
+                raise Conflict(
+                    f"phone {w.phone} already belongs to another wallet",
+                    code="phone_taken",
+                    where="phone" if single else f"wallets/{n}/phone",
+                )
+        new = [w for w in wanted if w.party_id not in found]
+        store.insert_profiles(conn, new, ctx.now())
     ledger, _ = savings_ledger(ctx, currency or ctx.settings.currency)
-    _save_sources(ctx, _own_accounts(patient_id, ledger))
-    return profile
+    _save_sources(ctx, [pair for pid in ids for pair in _own_accounts(pid, ledger)])
+    return [found.get(w.party_id, w) for w in wanted]
 
 
 def profile(ctx: WalletContext, patient_id: int) -> PatientProfile:

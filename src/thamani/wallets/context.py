@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from thamani.clock import Clock
 from thamani.config import Settings
 from thamani.errors import ThamaniError
-from thamani.ledger.records import Account
+from thamani.ledger.records import BATCH_MAX, Account
 from thamani.ledger.service import Ledger
 from thamani.parties.service import Parties
 
@@ -43,7 +43,9 @@ class WalletContext:
         """Open accounts whose ids are derived from what they are: opening twice is a no-op."""
         if not accounts:
             return
-        results = self.ledger.create_accounts(accounts)
+        results = []
+        for start in range(0, len(accounts), BATCH_MAX):
+            results += self.ledger.create_accounts(accounts[start : start + BATCH_MAX])
         bad = [(a, r) for a, r in zip(accounts, results, strict=True) if not r.recorded]
         if bad:
             a, r = bad[0]

@@ -195,6 +195,24 @@ class PatientProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class WalletOpening:
+    """What it takes to open a patient's wallet.
+
+    patient_id: the patient party.
+    phone: mobile number in any usual form (``0712...``, ``+254 712...``).
+    birth_date: date of birth (only its year reaches the data pool).
+    sex: ``female``, ``male``, ``other`` or ``unknown``.
+    area: county, sub-county or ward the pool reports by.
+    """
+
+    patient_id: int
+    phone: str
+    birth_date: date
+    sex: str
+    area: str
+
+
+@dataclass(frozen=True, slots=True)
 class WalletSource:
     """One account of a patient's wallet.
 

@@ -30,10 +30,12 @@ from thamani.wallets.payments import (
     make_payments,
 )
 from thamani.wallets.records import (
+    FundingSource,
     PatientProfile,
     PricedItem,
     ProgrammeFunding,
     SourceBalance,
+    WalletOpening,
     WalletSource,
 )
 
@@ -75,6 +77,12 @@ class Wallets:
             area=area,
             currency=currency,
         )
+
+    def open_wallets(
+        self, openings: Sequence[WalletOpening], currency: str | None = None
+    ) -> list[PatientProfile]:
+        """Open many wallets at once; checked whole before anything is written."""
+        return accounts.open_wallets(self.ctx, openings, currency)
 
     def profile(self, patient_id: int) -> PatientProfile:
         return accounts.profile(self.ctx, patient_id)
@@ -151,7 +159,8 @@ class Wallets:
             )
         if actor is not None and not out:
             raise NotFound(f"no wallet of patient {patient_id} found", code="wallet_not_found")
-        return out
+        rank = {s: i for i, s in enumerate(FundingSource)}
+        return sorted(out, key=lambda b: (rank[b.source], b.programme_id, b.ledger))
 
     def statement(
         self, party_id: int, actor: Actor | None = None, *, limit: int = 200

@@ -61,19 +61,46 @@ def _profile(r: Any) -> PatientProfile:
     )
 
 
-def insert_profile(conn: Connection, p: PatientProfile, now: int) -> None:
+def insert_profiles(conn: Connection, rows: Sequence[PatientProfile], now: int) -> None:
+    if not rows:
+        return
     conn.execute(
-        insert(patient_profiles).values(
-            party_id=p.party_id,
-            phone=p.phone,
-            wallet_ref=p.wallet_ref,
-            birth_date=p.birth_date,
-            sex=p.sex,
-            area=p.area,
-            closed=p.closed,
-            created_at=now,
-        )
+        insert(patient_profiles),
+        [
+            {
+                "party_id": p.party_id,
+                "phone": p.phone,
+                "wallet_ref": p.wallet_ref,
+                "birth_date": p.birth_date,
+                "sex": p.sex,
+                "area": p.area,
+                "closed": p.closed,
+                "created_at": now,
+            }
+            for p in rows
+        ],
     )
+
+
+def phone_owners(conn: Connection, phones: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(phones)):
+        rows = conn.execute(
+            select(patient_profiles.c.phone, patient_profiles.c.party_id).where(
+                patient_profiles.c.phone.in_(chunk)
+            )
+        )
+        out.update({r.phone: r.party_id for r in rows})
+    return out
+
+
+def party_kinds(conn: Connection, party_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(party_ids))
+    out: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        rows = conn.execute(select(parties.c.id, parties.c.kind).where(parties.c.id.in_(chunk)))
+        out.update({r.id: r.kind for r in rows})
+    return out
 
 
 def set_profile_closed(conn: Connection, party_id: int, closed: bool) -> bool:
