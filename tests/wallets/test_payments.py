@@ -254,3 +254,44 @@ def test_a_reservation_expires_at_its_timeout(county: County, clock: ManualClock
     assert code_of(late) == "reservation_expired"
     assert late.status is PaymentStatus.EXPIRED
     assert c.balances(c.mother)[SAVINGS] == kes(1_000)
+
+
+def test_a_payment_interrupted_before_or_after_the_ledger_completes_once(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from thamani.wallets import payments, store
+
+    c, w = county, county.p.wallets
+    c.top_up(MOTHER_PHONE, kes(1_000))
+    bill = {
+        "patient_id": c.mother.id,
+        "provider_id": c.pharmacy.id,
+        "items": [PricedItem("ORS", "medicine", kes(100))],
+        "programme_id": None,
+    }
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the process died here")
+
+    # 1. The plan is written, then the process dies before the ledger hears of it.
+    first = new_id()
+    with monkeypatch.context() as m:
+        m.setattr(payments, "submit_chains", crash)
+        with pytest.raises(RuntimeError):
+            w.pay(**bill, payment_id=first)  # type: ignore[arg-type]
+    assert c.balances(c.mother)[SAVINGS] == kes(1_000)
+    resumed = w.pay(**bill, payment_id=first)  # type: ignore[arg-type]
+    assert (resumed.status, resumed.replayed) == (PaymentStatus.PAID, False)
+    assert c.balances(c.mother)[SAVINGS] == kes(900)
+
+    # 2. The ledger records the payment, then the process dies before saying so.
+    second = new_id()
+    with monkeypatch.context() as m:
+        m.setattr(store, "set_payment_status", crash)
+        with pytest.raises(RuntimeError):
+            w.pay(**bill, payment_id=second)  # type: ignore[arg-type]
+    assert c.balances(c.mother)[SAVINGS] == kes(800)
+    again = w.pay(**bill, payment_id=second)  # type: ignore[arg-type]
+    assert (again.status, again.replayed) == (PaymentStatus.PAID, True)
+    assert c.balances(c.mother)[SAVINGS] == kes(800)
+    assert c.p.verify_ledger().ok

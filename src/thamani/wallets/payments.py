@@ -513,20 +513,22 @@ def _make_payments(
     todo = [*resume, *new]
     outcomes = submit_chains(ctx, [chain(p, phase) for p in todo])
     done: list[StoredPayment] = []
+    untouched: set[int] = set()  # resumed payments whose transfers were all there already
     failed: list[tuple[StoredPayment, TransferResult]] = []
     for p, res in zip(todo, outcomes, strict=True):
         bad = chain_failure(res)
         if bad is None:
             done.append(p)
+            if all(r is TransferResult.EXISTS for r in res):
+                untouched.add(p.id)
         else:
             failed.append((p, bad))
     final = "reserved" if reserve else "paid"
     with write_transaction(ctx.engine) as conn:
         store.set_payment_status(conn, [p.id for p in done], final, ctx.now())
         store.delete_payments(conn, [p.id for p, _ in failed])
-    resumed = {p.id for p in resume}
     for p in done:
-        results[p.id] = result_of(_with_status(p, final), replayed=p.id in resumed)
+        results[p.id] = result_of(_with_status(p, final), replayed=p.id in untouched)
     for p, bad in failed:
         results[p.id] = result_of(_with_status(p, "refused"), refusal=ledger_refusal(bad))
     return [results[r.payment_id] for r in requests]
