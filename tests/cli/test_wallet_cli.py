@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,12 +12,11 @@ from typer.testing import CliRunner
 from thamani.cli.common import STATE
 from thamani.cli.main import app
 
-
 Run = Callable[..., str]
 
 
 @pytest.fixture
-def thamani(tmp_path: Path) -> Iterator[Run]:
+def thamani(tmp_path: Path) -> Run:
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True) -> str:
@@ -31,7 +30,7 @@ def thamani(tmp_path: Path) -> Iterator[Run]:
         assert (result.exit_code == 0) is ok, result.output
         return result.output
 
-    yield run
+    return run
 
 
 def test_a_wallet_from_the_command_line(thamani: Run, tmp_path: Path) -> None:
