@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
-from thamani.db.engine import bulk_insert
+from thamani.db.engine import bulk_execute, bulk_insert
 from thamani.db.tables import (
     mobile_money_callbacks,
     parties,
@@ -546,6 +546,18 @@ def part_row(payment_id: int, x: StoredPart) -> tuple[Any, ...]:
     )
 
 
+def _insert_rows(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Many rows in one go: multi-row VALUES on SQLite; on PostgreSQL an ``executemany``
+    (psycopg pipelines it), which spares the driver from parsing one huge statement."""
+    if conn.dialect.name == "postgresql":
+        marks = ", ".join(["?"] * len(columns))
+        bulk_execute(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    else:
+        bulk_insert(conn, table, columns, rows)
+
+
 def insert_payments(conn: Connection, rows: Sequence[StoredPayment], now: int) -> None:
     """Insert payments and their parts (the SQLite date column takes ISO text)."""
     sqlite = conn.dialect.name == "sqlite"
@@ -555,12 +567,12 @@ def insert_payments(conn: Connection, rows: Sequence[StoredPayment], now: int) -
         if sqlite:
             r = (*r[:7], r[7].isoformat(), *r[8:])
         prow.append(r)
-    bulk_insert(conn, "payments", PAYMENT_COLUMNS, prow)
+    _insert_rows(conn, "payments", PAYMENT_COLUMNS, prow)
     insert_parts(conn, [(p.id, x) for p in rows for x in p.parts])
 
 
 def insert_parts(conn: Connection, parts: Sequence[tuple[int, StoredPart]]) -> None:
-    bulk_insert(conn, "payment_parts", PART_COLUMNS, [part_row(pid, x) for pid, x in parts])
+    _insert_rows(conn, "payment_parts", PART_COLUMNS, [part_row(pid, x) for pid, x in parts])
 
 
 def _part(r: Any) -> StoredPart:
