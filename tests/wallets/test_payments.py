@@ -10,8 +10,9 @@ from tests.wallets.county import COVER, MOTHER_PHONE, VOUCHER, County, anc, code
 from thamani.clock import ManualClock
 from thamani.ledger.ids import new_id
 from thamani.ledger.records import TransferFlags
-from thamani.wallets.payments import PaymentRequest, PaymentStatus
+from thamani.wallets import payments, store
 from thamani.wallets.records import FundingSource, PricedItem
+from thamani.wallets.results import PaymentRequest, PaymentStatus
 
 VOUCHER_SRC = ("voucher", VOUCHER)
 SAVINGS = ("savings", 0)
@@ -259,8 +260,6 @@ def test_a_reservation_expires_at_its_timeout(county: County, clock: ManualClock
 def test_a_payment_interrupted_before_or_after_the_ledger_completes_once(
     county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from thamani.wallets import payments, store
-
     c, w = county, county.p.wallets
     c.top_up(MOTHER_PHONE, kes(1_000))
     bill = {

@@ -37,7 +37,6 @@ from thamani.parties.records import PartyKind
 from thamani.platform import Platform, open_platform
 from thamani.pool.records import PoolEncounter
 from thamani.wallets.accounts import account_id, savings_ledger
-from thamani.wallets.payments import PaymentRequest, PaymentStatus
 from thamani.wallets.records import (
     DrawDownRule,
     Earmark,
@@ -46,6 +45,7 @@ from thamani.wallets.records import (
     ProgrammeFunding,
     WalletOpening,
 )
+from thamani.wallets.results import PaymentRequest, PaymentStatus
 
 PROGRAMME = 1
 

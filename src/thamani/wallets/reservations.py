@@ -15,19 +15,12 @@ from thamani.db.engine import read_transaction, write_transaction
 from thamani.errors import Conflict, NotFound
 from thamani.ledger.results import TransferResult
 from thamani.wallets import store
+from thamani.wallets.chains import chain, chain_failure, ledger_refusal, submit_chains, transfer_id
 from thamani.wallets.context import WalletContext
 from thamani.wallets.drawdown import Funds, PaymentRefusal, plan_payment
-from thamani.wallets.payments import (
-    OWN_MONEY_RULE,
-    PaymentResult,
-    chain,
-    chain_failure,
-    ledger_refusal,
-    result_of,
-    submit_chains,
-    transfer_id,
-)
+from thamani.wallets.payments import OWN_MONEY_RULE
 from thamani.wallets.records import PricedItem
+from thamani.wallets.results import PaymentResult, result_of
 from thamani.wallets.store import StoredPart, StoredPayment
 
 

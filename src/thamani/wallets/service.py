@@ -23,12 +23,7 @@ from thamani.parties.records import Actor, PartyKind
 from thamani.parties.service import Parties
 from thamani.wallets import accounts, payouts, programmes, reservations, statements, store, topups
 from thamani.wallets.context import WalletContext
-from thamani.wallets.payments import (
-    DEFAULT_RESERVATION_SECONDS,
-    PaymentRequest,
-    PaymentResult,
-    make_payments,
-)
+from thamani.wallets.payments import DEFAULT_RESERVATION_SECONDS, make_payments
 from thamani.wallets.records import (
     FundingSource,
     PatientProfile,
@@ -38,6 +33,7 @@ from thamani.wallets.records import (
     WalletOpening,
     WalletSource,
 )
+from thamani.wallets.results import PaymentRequest, PaymentResult
 
 
 class Wallets:

@@ -131,7 +131,7 @@ def _labels(
 
 
 def _services(items_json: str) -> tuple[str, ...]:
-    return tuple(i.description or i.code for i in store._items(items_json))
+    return tuple(i.description or i.code for i in store.parse_items(items_json))
 
 
 def party_statement(
