@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from thamani.capacity.service import Capacity
 from thamani.channels.mobile_money import FakeOperator
 from thamani.channels.mpesa import MpesaC2B
 from thamani.clock import Clock, SystemClock
@@ -34,6 +35,7 @@ class Platform:
     signer: the key that signs the ledger's head and checkpoints.
     ledger: the ledger's use cases.
     parties: parties and tokens.
+    capacity: waiting lists, referrals, RTT snapshots and capacity plans.
     wallets: health wallets: funding sources, payments, top-ups, payouts, statements.
     pool: the pseudonymised data pool and its analytics.
     mpesa: the receiver of M-Pesa C2B callbacks.
@@ -45,6 +47,7 @@ class Platform:
     signer: Signer
     ledger: Ledger
     parties: Parties
+    capacity: Capacity
     wallets: Wallets
     pool: Pool
     mpesa: MpesaC2B
@@ -88,4 +91,5 @@ def open_platform(
         wallets=wallets,
         pool=Pool(engine, settings, clk),
         mpesa=MpesaC2B(wallets, settings),
+        capacity=Capacity(engine, clk),
     )

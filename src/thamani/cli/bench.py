@@ -37,6 +37,24 @@ def bench_ledger(
     emit_json(result)
 
 
+@app.command("capacity")
+@friendly
+def bench_capacity(
+    seed: int = typer.Option(0, help="Seed of the simulated lists and the scheduling case."),
+    referrals: int = typer.Option(100_000, help="Referrals for the store figures (0: skip)."),
+    database_url: str | None = typer.Option(
+        None, envvar="THAMANI_BENCH_POSTGRES_URL", help="Store figures on this database."
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Simulation of 100 lists over five years, 500 patients into 60 sessions, and the
+    store's batch paths (import referrals and removals, statistics per list)."""
+    from thamani.benchmarking.capacity import run
+
+    _ = as_json  # the figures are always printed as one JSON object
+    emit_json(run(seed, referrals, database_url))
+
+
 @app.command("wallets")
 @friendly
 def bench_wallets(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import time
+from itertools import chain
 
 import typer
 from rich.panel import Panel
@@ -23,6 +23,7 @@ def demo(
     ),
 ) -> None:
     """Run the demonstration on the embedded store and print what it did."""
+    from thamani.demo.capacity import capacity_steps
     from thamani.demo.scenario import steps
     from thamani.demo.wallets import wallet_steps
 
@@ -41,8 +42,10 @@ def demo(
     plat = open_platform(settings)
     try:
         failed = False
-        story = itertools.chain(
-            steps(plat.ledger, plat.parties, plat.verify_ledger), wallet_steps(plat)
+        story = chain(
+            steps(plat.ledger, plat.parties, plat.verify_ledger),
+            wallet_steps(plat),
+            capacity_steps(plat, settings.data_dir),
         )
         for n, step in enumerate(story, 1):
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"

@@ -1,7 +1,7 @@
 """wallets and the data pool: profiles, programme funding, wallet accounts, payments, callbacks, payouts, pool log
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-23 23:35:30.417878
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
