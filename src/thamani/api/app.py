@@ -16,7 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 from thamani import __version__
 from thamani.api import problems
 from thamani.api.responses import FastJSONResponse
-from thamani.api.routers import capacity, ledger, parties
+from thamani.api.routers import capacity, channels, ledger, parties, pool, wallets
 from thamani.config import Settings
 from thamani.platform import Platform, open_platform
 
@@ -82,6 +82,9 @@ def create_app(
     app.include_router(parties.router, prefix="/v1")
     app.include_router(ledger.router, prefix="/v1")
     app.include_router(capacity.router, prefix="/v1")
+    app.include_router(wallets.router, prefix="/v1")
+    app.include_router(channels.router, prefix="/v1")
+    app.include_router(pool.router, prefix="/v1")
     return app
 
 

@@ -67,3 +67,38 @@ def bench_synth(
     from thamani.benchmarking.synth import run
 
     emit_json(run(people=people, years=years, seed=seed, quiet=as_json))
+
+
+@app.command("wallets")
+@friendly
+def bench_wallets(
+    patients: int = typer.Option(5_000),
+    providers: int = typer.Option(50),
+    payments: int = typer.Option(50_000, help="Payments in the batch run."),
+    batch: int = typer.Option(1_000, help="Payments per Wallets.pay_batch call."),
+    single: int = typer.Option(1_000, help="Payments made one call at a time."),
+    top_ups: int = typer.Option(2_000, help="M-Pesa confirmations (then replayed)."),
+    pool_encounters: int = typer.Option(100_000, help="Encounters appended to the pool."),
+    postgres_url: str | None = typer.Option(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        envvar="THAMANI_BENCH_POSTGRES_URL",
+        help="Also measure PostgreSQL here (empty to skip).",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Payments through the wallets, top-ups, and the data pool."""
+    from thamani.benchmarking.wallets import run
+
+    emit_json(
+        run(
+            patients=patients,
+            providers=providers,
+            payments=payments,
+            batch=batch,
+            single=single,
+            top_ups=top_ups,
+            pool_encounters=pool_encounters,
+            postgres_url=postgres_url or None,
+            quiet=as_json,
+        )
+    )

@@ -26,6 +26,7 @@ def demo(
     from thamani.demo.capacity import capacity_steps
     from thamani.demo.county import county_step
     from thamani.demo.scenario import steps
+    from thamani.demo.wallets import wallet_steps
 
     base = STATE.settings()
     if base.database_url:
@@ -45,6 +46,7 @@ def demo(
         story = chain(
             [county_step(people)],
             steps(plat.ledger, plat.parties, plat.verify_ledger),
+            wallet_steps(plat),
             capacity_steps(plat, settings.data_dir),
         )
         for n, step in enumerate(story, 1):

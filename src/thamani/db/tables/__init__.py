@@ -19,6 +19,21 @@ from thamani.db.tables.ledger import (
     postings,
 )
 from thamani.db.tables.parties import api_tokens, parties
+from thamani.db.tables.pool import pool_log
+from thamani.db.tables.wallets import (
+    mobile_money_callbacks,
+    patient_profiles,
+    payment_parts,
+    payments,
+    payout_lines,
+    payout_runs,
+    payout_targets,
+    provider_accounts,
+    wallet_entries,
+    wallet_ledgers,
+    wallet_programmes,
+    wallet_sources,
+)
 
 __all__ = [
     "accounts",
@@ -33,7 +48,20 @@ __all__ = [
     "journal",
     "ledgers",
     "metadata",
+    "mobile_money_callbacks",
     "parties",
+    "patient_profiles",
+    "payment_parts",
+    "payments",
+    "payout_lines",
+    "payout_runs",
+    "payout_targets",
     "pending",
+    "pool_log",
     "postings",
+    "provider_accounts",
+    "wallet_entries",
+    "wallet_ledgers",
+    "wallet_programmes",
+    "wallet_sources",
 ]
