@@ -117,6 +117,9 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
     """
     if not rows:
         return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
+        return
     width = len(columns)
     per = max(1, min(2000, _max_params(conn) // width))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -131,6 +134,23 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
             chunk = rows[start : start + per]
             sql = full_sql if len(chunk) == per else head + ", ".join([one] * len(chunk))
             _run(conn, cur, sql, list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+
+
+def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``: the fastest way in, still transactional."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    driver = conn.dialect.dbapi
+    assert driver is not None
+    cur = dbapi.cursor()
+    try:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    except driver.IntegrityError as e:
+        raise sa_exc.IntegrityError(f"COPY {table}", None, e) from e
     finally:
         cur.close()
 
