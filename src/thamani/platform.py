@@ -10,14 +10,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from thamani.capacity.service import Capacity
+from thamani.channels.mobile_money import FakeOperator
+from thamani.channels.mpesa import MpesaC2B
 from thamani.clock import Clock, SystemClock
-from thamani.config import Settings
+from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
+from thamani.pool.service import Pool
+from thamani.wallets.service import Wallets
 
 
 @dataclass(slots=True)
@@ -30,6 +35,10 @@ class Platform:
     signer: the key that signs the ledger's head and checkpoints.
     ledger: the ledger's use cases.
     parties: parties and tokens.
+    capacity: waiting lists, referrals, RTT snapshots and capacity plans.
+    wallets: health wallets: funding sources, payments, top-ups, payouts, statements.
+    pool: the pseudonymised data pool and its analytics.
+    mpesa: the receiver of M-Pesa C2B callbacks.
     """
 
     settings: Settings
@@ -38,6 +47,10 @@ class Platform:
     signer: Signer
     ledger: Ledger
     parties: Parties
+    capacity: Capacity
+    wallets: Wallets
+    pool: Pool
+    mpesa: MpesaC2B
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -47,6 +60,7 @@ class Platform:
         return {self.signer.public_key, *self.settings.trusted_public_keys()}
 
     def close(self) -> None:
+        self.ledger.close()
         self.engine.dispose()
 
 
@@ -60,11 +74,22 @@ def open_platform(
         upgrade(engine)
     clk: Clock = clock or SystemClock()
     signer = load_signer(settings)
+    ledger = Ledger(engine, settings, signer, clk)
+    parties = Parties(engine, clk)
+    # No real operator is wired yet: outside production, payouts to mobile money are
+    # disbursed through the in-memory fake; in production they are recorded on the ledger
+    # and in the payout statement only.
+    gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
+    wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     return Platform(
         settings=settings,
         engine=engine,
         clock=clk,
         signer=signer,
-        ledger=Ledger(engine, settings, signer, clk),
-        parties=Parties(engine, clk),
+        ledger=ledger,
+        parties=parties,
+        wallets=wallets,
+        pool=Pool(engine, settings, clk),
+        mpesa=MpesaC2B(wallets, settings),
+        capacity=Capacity(engine, clk),
     )

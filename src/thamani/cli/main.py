@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from thamani import __version__
-from thamani.cli import bench, demo, ledger, parties
+from thamani.cli import bench, capacity, demo, ledger, parties, pool, synth, wallets
 from thamani.cli.common import STATE, console, friendly, platform, set_global_options
 from thamani.db.migrate import current_revision, head_revision
 from thamani.parties.records import PartyKind
@@ -24,8 +24,13 @@ app = typer.Typer(
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(parties.party_app, name="party")
 app.add_typer(parties.token_app, name="token")
+app.add_typer(capacity.app, name="capacity")
+app.add_typer(wallets.app, name="wallet")
+app.add_typer(wallets.payouts_app, name="payouts")
+app.add_typer(pool.app, name="pool")
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
+app.command("synth")(synth.synth)
 
 
 @app.callback()

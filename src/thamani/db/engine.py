@@ -8,7 +8,7 @@ psycopg 3; writers serialise on the rows they lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
@@ -129,6 +129,9 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
     """
     if not rows:
         return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
+        return
     width = len(columns)
     per = max(1, min(2000, _max_params(conn) // width))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -143,6 +146,23 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
             chunk = rows[start : start + per]
             sql = full_sql if len(chunk) == per else head + ", ".join([one] * len(chunk))
             _run(conn, cur, sql, list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+
+
+def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``: the fastest way in, still transactional."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    driver = conn.dialect.dbapi
+    assert driver is not None
+    cur = dbapi.cursor()
+    try:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    except driver.IntegrityError as e:
+        raise sa_exc.IntegrityError(f"COPY {table}", None, e) from e
     finally:
         cur.close()
 
@@ -205,5 +225,32 @@ def bulk_execute(conn: Connection, sql_qmark: str, rows: list[Any]) -> None:
     cur = dbapi.cursor()
     try:
         _run(conn, cur, sql, rows, many=True)
+    finally:
+        cur.close()
+
+
+def _driver_sql(conn: Connection, sql_qmark: str) -> str:
+    return sql_qmark if conn.dialect.paramstyle == "qmark" else sql_qmark.replace("?", "%s")
+
+
+def driver_fetch(conn: Connection, sql_qmark: str, params: Sequence[Any]) -> list[Any]:
+    """Run a small query on the driver directly (hot paths); ``?`` placeholders."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        cur.execute(_driver_sql(conn, sql_qmark), tuple(params))
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def driver_execute(conn: Connection, sql_qmark: str, params: Sequence[Any]) -> None:
+    """Run one statement on the driver directly (hot paths); ``?`` placeholders."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        _run(conn, cur, _driver_sql(conn, sql_qmark), tuple(params))
     finally:
         cur.close()

@@ -681,6 +681,7 @@ def decide_transfers(
     last_timestamp: int,
     next_seq: int,
     may_debit: Callable[[AccountState], bool] | None = None,
+    permissions: Sequence[Callable[[AccountState], bool] | None] | None = None,
 ) -> TransferBatch:
     """Decide a batch of transfers; see the module docstring.
 
@@ -688,7 +689,8 @@ def decide_transfers(
     transfers it resolves or that are due); their states are updated in place.
     ``existing`` holds every stored transfer whose id the batch reuses, ``pendings`` every
     stored pending transfer it names. ``may_debit`` limits which accounts the caller may
-    take money from; the others look absent.
+    take money from; the others look absent. ``permissions``, when given, holds one such
+    check per transfer (a batch that combines several callers' submissions).
     """
     b = _Batch(accounts, existing, pendings, now, last_timestamp, next_seq, may_debit)
     b.expire(due)
@@ -710,12 +712,14 @@ def decide_transfers(
     entries_append = b.entries.append
     results_append = results.append
     lookup_existing = existing.get
-    inline = may_debit is None
     exceeds_credits = R.EXCEEDS_CREDITS
     exceeds_debits = R.EXCEEDS_DEBITS
+    check = may_debit
     for i, t in enumerate(transfers):
+        if permissions is not None:
+            check = b.may_debit = permissions[i]
         f = t.flags
-        if f == 0 and chain_start < 0 and inline:
+        if f == 0 and chain_start < 0:
             tid = t.id
             amount = t.amount
             dr = touched.get(t.debit_account_id)
@@ -749,6 +753,7 @@ def decide_transfers(
                 and cr.cp + cr.cpo + amount <= MAX_AMOUNT
                 and tid not in created
                 and lookup_existing(tid) is None
+                and (check is None or check(dr))
             ):
                 if dr.flags & _DR_LIMIT and dr.dp + dr.dpo + amount > dr.cpo:
                     results_append(exceeds_credits)
