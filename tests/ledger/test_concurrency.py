@@ -158,3 +158,40 @@ def test_verify_sees_one_moment_while_money_moves(platform: Platform) -> None:
         writer.join()
     assert [r.problems for r in reports if not r.ok] == []
     assert reports[-1].records > reports[0].records  # the writer was writing meanwhile
+
+
+def test_one_caller_s_malformed_batch_harms_no_other_caller(platform: Platform) -> None:
+    """Batches decided together (group commit) must not share one caller's error: the
+    others get their own answers, nobody waits forever, and the books stay right."""
+    open_hot_books(platform.ledger)
+    answers: dict[int, list[str]] = {}
+    errors: list[str] = []
+
+    def good(worker: int) -> None:
+        got = []
+        for k in range(60):
+            t = Transfer((worker + 1) << 40 | k, CLEARING, CLINIC, 1, 1, 1)
+            got.extend(r.value for r in platform.ledger.create_transfers([t]))
+        answers[worker] = got
+
+    def bad() -> None:
+        for k in range(60):
+            try:  # a code wider than a record holds
+                platform.ledger.create_transfers(
+                    [Transfer(9 << 40 | k, CLEARING, CLINIC, 1, 1, 2**33)]
+                )
+            except Exception as e:
+                errors.append(type(e).__name__)
+
+    threads = [threading.Thread(target=good, args=(w,), daemon=True) for w in range(3)]
+    threads.append(threading.Thread(target=bad, daemon=True))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)  # a guard against a hang, not a measure of speed
+    assert not any(t.is_alive() for t in threads), "a caller is still waiting"
+    assert answers == {w: ["ok"] * 60 for w in range(3)}
+    assert len(errors) == 60
+    assert platform.ledger.account(CLINIC).credits_posted == 180
+    report = platform.verify_ledger()
+    assert report.ok, report.problems

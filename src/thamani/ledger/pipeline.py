@@ -126,6 +126,10 @@ class _Request:
     optimistic: bool = True
     decided: _Decided | None = None
     offset: int = 0
+    alone: bool = False
+    """Decide it on its own: a decision it shared with others failed."""
+    error: BaseException | None = None
+    """Why deciding it on its own failed (raised in its caller's thread)."""
 
 
 class Writer:
@@ -180,13 +184,16 @@ class Writer:
             with self._queue_lock:
                 self._queue.extend(reqs[i] for i in todo)
             for i in todo:
-                while reqs[i].decided is None:
+                while reqs[i].decided is None and reqs[i].error is None:
                     with self._decide_lock:
-                        if reqs[i].decided is None:
+                        if reqs[i].decided is None and reqs[i].error is None:
                             self._decide_queued()
             again = []
             for i in todo:
                 req = reqs[i]
+                if req.error is not None:
+                    outcomes[i] = req.error
+                    continue
                 d = req.decided
                 assert d is not None
                 try:
@@ -220,7 +227,12 @@ class Writer:
             while self._queue:
                 r = self._queue[0]
                 n = len(r.transfers)
-                if take and (total + n > BATCH_MAX or r.optimistic != take[0].optimistic):
+                if take and (
+                    total + n > BATCH_MAX
+                    or r.optimistic != take[0].optimistic
+                    or r.alone
+                    or take[0].alone
+                ):
                     break
                 take.append(self._queue.popleft())
                 total += n
@@ -239,7 +251,19 @@ class Writer:
                 permissions = None
             else:
                 permissions = [r.may_debit for r in take for _ in r.transfers]
-        decided = self._decide(combined, single, permissions, optimistic=take[0].optimistic)
+        try:
+            decided = self._decide(combined, single, permissions, optimistic=take[0].optimistic)
+        except BaseException as e:
+            if len(take) == 1:
+                take[0].error = e  # its own caller raises it
+                return
+            # One submission of the group holds a value no record can hold: decide each
+            # alone, so that only its caller gets the error (the memory was reset).
+            with self._queue_lock:
+                for r in reversed(take):
+                    r.alone = True
+                    self._queue.appendleft(r)
+            return
         offset = 0
         for r in take:
             r.offset = offset
