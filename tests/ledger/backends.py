@@ -209,7 +209,11 @@ class MachineBackend:
         batch = decide_transfers(
             transfers,
             accounts=self.states,
-            existing={t.id: self.transfers[t.id] for t in transfers if t.id in self.transfers},
+            existing={
+                i: self.transfers[i]
+                for i in {t.id for t in transfers} | set(named)
+                if i in self.transfers
+            },
             pendings={i: self.pendings[i] for i in named if i in self.pendings},
             due=due,
             now=now,

@@ -219,7 +219,13 @@ class Model:
         if t.id == U128_MAX:
             return R.ID_MUST_NOT_BE_INT_MAX
         if t.id in self.transfers:
-            return compare_with_stored(t, self.transfers[t.id])
+            stored = self.transfers[t.id]
+            if may_debit is not None and not any(
+                may_debit(self.books[x].account)
+                for x in (stored.debit_account_id, stored.credit_account_id)
+            ):
+                return R.ID_ALREADY_USED  # another party's transfer: nothing disclosed
+            return compare_with_stored(t, stored)
         phases = [bool(f & PENDING), bool(f & POST), bool(f & VOID)]
         resolving = bool(f & (POST | VOID))
         if (
@@ -343,9 +349,16 @@ class Model:
         if t.timeout != 0:
             return R.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER
         r = self.reservations.get(t.pending_id)
-        # Thamani answers "not found" also when the id names a transfer that was never
-        # pending (TigerBeetle says "not pending"); see the report of issue 2.
         if r is None:
+            other = self.transfers.get(t.pending_id)
+            if other is not None and (
+                may_debit is None
+                or any(
+                    may_debit(self.books[x].account)
+                    for x in (other.debit_account_id, other.credit_account_id)
+                )
+            ):
+                return R.PENDING_TRANSFER_NOT_PENDING
             return R.PENDING_TRANSFER_NOT_FOUND
         p = r.transfer
         dr, cr = self.books[p.debit_account_id], self.books[p.credit_account_id]
@@ -463,9 +476,11 @@ def compare_with_stored(t: Transfer, e: Transfer) -> R:
         return R.EXISTS_WITH_DIFFERENT_USER_DATA_64
     if t.user_data_32 != e.user_data_32:
         return R.EXISTS_WITH_DIFFERENT_USER_DATA_32
-    if t.ledger and t.ledger != e.ledger:
+    # Only a post or void may leave its ledger and code out.
+    optional = bool(t.flags & (POST | VOID))
+    if (t.ledger or not optional) and t.ledger != e.ledger:
         return R.EXISTS_WITH_DIFFERENT_LEDGER
-    if t.code and t.code != e.code:
+    if (t.code or not optional) and t.code != e.code:
         return R.EXISTS_WITH_DIFFERENT_CODE
     return R.EXISTS
 

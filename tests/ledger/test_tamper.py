@@ -442,3 +442,34 @@ def test_the_command_passes_untouched_books(books: Books) -> None:
     assert out["ok"] is True
     assert out["records"] == books.last
     assert out["checkpoints"] == len(books.checkpoint_seqs)
+
+
+# -- the statement index ------------------------------------------------------------------
+
+
+def test_a_statement_index_entry_moved_to_another_account_is_found(store: Books) -> None:
+    store.platform.ledger.index_statements()
+    assert store.verify().ok
+    seq = store.seq[21]
+    with store.engine.begin() as c:
+        entry = c.execute(select(postings).where(postings.c.seq == seq)).first()
+        assert entry is not None
+        other = c.execute(
+            select(accounts.c.no).where(
+                accounts.c.no.not_in([row(store, seq).debit_no, row(store, seq).credit_no])
+            )
+        ).scalar()
+        c.execute(
+            update(postings)
+            .where(postings.c.seq == seq, postings.c.account_no == entry.account_no)
+            .values(account_no=other)
+        )
+    assert_caught(store, seq, "index_mismatch")
+
+
+def test_a_statement_index_entry_deleted_is_found(store: Books) -> None:
+    store.platform.ledger.index_statements()
+    with store.engine.begin() as c:
+        c.execute(delete(postings).where(postings.c.seq == store.seq[21]))
+    report = store.verify()
+    assert "index_mismatch" in codes(report)

@@ -221,9 +221,11 @@ def _exists(t: Transfer, e: Transfer) -> R:
         return R.EXISTS_WITH_DIFFERENT_USER_DATA_64
     if t.user_data_32 != e.user_data_32:
         return R.EXISTS_WITH_DIFFERENT_USER_DATA_32
-    if t.ledger and t.ledger != e.ledger:
+    # A post or void may leave its ledger and code out (0); any other transfer names them.
+    optional = t.flags & (_POST | _VOID)
+    if (t.ledger or not optional) and t.ledger != e.ledger:
         return R.EXISTS_WITH_DIFFERENT_LEDGER
-    if t.code and t.code != e.code:
+    if (t.code or not optional) and t.code != e.code:
         return R.EXISTS_WITH_DIFFERENT_CODE
     return R.EXISTS
 
@@ -294,6 +296,23 @@ class _Batch:
         ts = self.now if self.now > self.ts else self.ts + 1
         self.ts = ts
         return ts
+
+    def visible(self, e: Transfer) -> bool:
+        """May the caller know this stored transfer (it may debit one of its accounts)?"""
+        if self.may_debit is None:
+            return True
+        for account_id in (e.debit_account_id, e.credit_account_id):
+            a = self.touched.get(account_id) or self.states.get(account_id)
+            if a is not None and self.may_debit(a):
+                return True
+        return False
+
+    def exists(self, t: Transfer, e: Transfer) -> R:
+        """A resubmitted id: compared with the stored transfer, unless that transfer is
+        another party's, whose contents are not disclosed."""
+        if not self.visible(e):
+            return R.ID_ALREADY_USED
+        return _exists(t, e)
 
     # -- linked chains ------------------------------------------------------------------
 
@@ -372,7 +391,7 @@ class _Batch:
             return R.ID_MUST_NOT_BE_INT_MAX
         e = self.created.get(tid) or self.existing.get(tid)
         if e is not None:
-            return _exists(t, e)
+            return self.exists(t, e)
         if _mutually_exclusive(f):
             return R.FLAGS_ARE_MUTUALLY_EXCLUSIVE
         if not 0 <= t.amount <= MAX_AMOUNT:
@@ -391,7 +410,7 @@ class _Batch:
         """The common case: a single-phase transfer with no flags but ``linked``."""
         e = self.created.get(tid) or self.existing.get(tid)
         if e is not None:
-            return _exists(t, e)
+            return self.exists(t, e)
         amount = t.amount
         if (
             not 0 < amount <= MAX_AMOUNT
@@ -586,6 +605,9 @@ class _Batch:
             return R.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER
         p = self.pending(pid)
         if p is None:
+            other = self.created.get(pid) or self.existing.get(pid)
+            if other is not None and self.visible(other):
+                return R.PENDING_TRANSFER_NOT_PENDING
             return R.PENDING_TRANSFER_NOT_FOUND
         if not p.flags & _PENDING:
             return R.PENDING_TRANSFER_NOT_PENDING

@@ -30,6 +30,7 @@ from thamani.config import Settings
 from thamani.db.engine import read_transaction, write_transaction
 from thamani.ledger import journal as chainlib
 from thamani.ledger import store
+from thamani.ledger.ids import ID_MAX
 from thamani.ledger.keys import Signer
 from thamani.ledger.machine import AccountState, TransferBatch, decide_transfers
 from thamani.ledger.records import (
@@ -279,6 +280,10 @@ class Writer:
         optimistic: bool,
     ) -> _Decided:
         m = self._memory
+        if not optimistic:
+            # A retry after a repeated id: let every batch in flight land first, so the
+            # lookup of stored ids below sees all of them (the retry then cannot collide).
+            self._drain()
         if m.epoch != self._epoch or not m.valid or len(m.accounts) > MEMORY_MAX:
             self._reload()
         now = self.clock.now_ns()
@@ -324,7 +329,9 @@ class Writer:
         )
         if optimistic:
             decided.unchecked = [
-                t.id for t, r in zip(transfers, batch.results, strict=True) if r not in _SETTLED
+                t.id
+                for t, r in zip(transfers, batch.results, strict=True)
+                if r not in _SETTLED and 0 < t.id < ID_MAX
             ]
         self._next_ticket += 1
         with self._turns:
@@ -341,14 +348,15 @@ class Writer:
         m = self._memory
         inflight = m.pendings
         pending_ids = [t.pending_id for t in transfers if t.flags & _RESOLVE and t.pending_id]
-        from_store = [i for i in pending_ids if i not in inflight]
+        # Ids outside 1..2^128-2 cannot be stored: the state machine refuses them itself.
+        from_store = [i for i in pending_ids if i not in inflight and 0 < i < ID_MAX]
         expiring = m.next_expiry is not None and m.next_expiry <= now
         wanted: set[int] = set()
         for t in transfers:
             wanted.add(t.debit_account_id)
             wanted.add(t.credit_account_id)
         wanted.discard(0)
-        missing = [i for i in wanted if i not in m.accounts]
+        missing = [i for i in wanted if i not in m.accounts and 0 < i < ID_MAX]
         pendings = {i: inflight[i] for i in pending_ids if i in inflight}
         due: list[PendingTransfer] = []
         existing: dict[int, Transfer] = {}
@@ -357,6 +365,10 @@ class Writer:
         with read_transaction(self.engine) as conn:
             if from_store:
                 pendings.update(store.load_pendings(conn, from_store))
+                # A post or void naming a transfer that was never pending is told so.
+                never = [i for i in from_store if i not in pendings]
+                if never:
+                    existing.update(store.load_transfers(conn, never))
             if expiring:
                 due = [p for p in store.due_pendings(conn, now, BATCH_MAX) if p.id not in inflight]
                 due.extend(
@@ -374,15 +386,20 @@ class Writer:
                     if stored_next is not None:
                         later.append(stored_next)
                     m.next_expiry = min(later) if later else None
-            for p in (*pendings.values(), *due):
-                if p.debit_account_id not in m.accounts:
-                    missing.append(p.debit_account_id)
-                if p.credit_account_id not in m.accounts:
-                    missing.append(p.credit_account_id)
-            if missing:
-                m.accounts.update(store.load_account_states(conn, missing))
             if not optimistic:
-                existing = store.load_transfers(conn, [t.id for t in transfers])
+                existing.update(
+                    store.load_transfers(conn, [t.id for t in transfers if 0 < t.id < ID_MAX])
+                )
+            # The accounts of reservations and of stored transfers (to know whose they are).
+            named: list[PendingTransfer | Transfer] = [*pendings.values(), *due]
+            named.extend(existing.values())
+            for x in named:
+                if x.debit_account_id not in m.accounts:
+                    missing.append(x.debit_account_id)
+                if x.credit_account_id not in m.accounts:
+                    missing.append(x.credit_account_id)
+            if missing:
+                m.accounts.update(store.load_account_states(conn, set(missing)))
         return pendings, due, existing
 
     def _drain(self) -> None:
