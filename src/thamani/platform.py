@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from thamani.claims.service import Claims
+from thamani.claims.settlement import LedgerSettlement
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
 from thamani.db.engine import make_engine
@@ -18,6 +20,7 @@ from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
+from thamani.schemes.service import Schemes
 
 
 @dataclass(slots=True)
@@ -30,6 +33,8 @@ class Platform:
     signer: the key that signs the ledger's head and checkpoints.
     ledger: the ledger's use cases.
     parties: parties and tokens.
+    schemes: programmes, enrolment and coverage.
+    claims: claims, pre-authorisations and review.
     """
 
     settings: Settings
@@ -38,6 +43,8 @@ class Platform:
     signer: Signer
     ledger: Ledger
     parties: Parties
+    schemes: Schemes
+    claims: Claims
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -60,11 +67,14 @@ def open_platform(
         upgrade(engine)
     clk: Clock = clock or SystemClock()
     signer = load_signer(settings)
+    ledger = Ledger(engine, settings, signer, clk)
     return Platform(
         settings=settings,
         engine=engine,
         clock=clk,
         signer=signer,
-        ledger=Ledger(engine, settings, signer, clk),
+        ledger=ledger,
         parties=Parties(engine, clk),
+        schemes=Schemes(engine, ledger, clk),
+        claims=Claims(engine, LedgerSettlement(ledger), clk),
     )

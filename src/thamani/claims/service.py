@@ -1,0 +1,643 @@
+"""The claims room's use cases: submit (singly or in batch), read, review, reverse.
+
+Who may do what: a provider submits claims for its own facility only and reads its own
+claims; a payer reviews, reverses and reads the claims of the programmes it funds; a
+patient reads the claims of the members linked to it; admins and auditors read all. A
+claim the caller may not see is ``NotFound``, exactly as one that does not exist.
+
+Rejections are values: a rejected claim is stored with its reasons (no money moves and
+no limit is used), so a provider can read why and a replay gets the same answer. Input
+that cannot be a claim at all (no lines, an unknown provider or programme, a reference
+reused for a different claim) is ``InvalidInput`` or ``Conflict`` and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, text
+
+from thamani.claims import batch, payload
+from thamani.claims import store as claim_store
+from thamani.claims.adjudication import release
+from thamani.claims.cases import Case
+from thamani.claims.reasons import Reason
+from thamani.claims.records import (
+    Claim,
+    ClaimInput,
+    ClaimStatus,
+    ClaimUse,
+    Finding,
+    Line,
+    LineStatus,
+)
+from thamani.claims.rulebook import RuleBook
+from thamani.claims.settlement import Settlement
+from thamani.clock import Clock, SystemClock
+from thamani.db.engine import read_transaction, write_transaction
+from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
+from thamani.parties import store as party_store
+from thamani.parties.records import Actor, PartyKind, Scope
+from thamani.schemes import store as scheme_store
+
+#: Claims adjudicated in one transaction (and settled in at most two ledger batches).
+CHUNK = 4096
+#: Most claims one ``submit_batch`` call takes.
+BATCH_LIMIT = 100_000
+_LOCK_KEY = 0x74434C4D  # "tCLM": serialises adjudication across processes on PostgreSQL
+#: The latest calendar date anywhere is UTC+14: no local service date is after it.
+_LATEST_ZONE = timedelta(hours=14)
+
+
+def today_of(now_ns: int) -> date:
+    """The latest date it is anywhere on Earth at ``now_ns`` (service dates after it are
+    in the future wherever the provider is)."""
+    return (datetime.fromtimestamp(now_ns / 1e9, tz=UTC) + _LATEST_ZONE).date()
+
+
+def _reads_all(actor: Actor | None) -> bool:
+    return actor is None or actor.kind in (PartyKind.ADMIN, PartyKind.AUDITOR)
+
+
+def _need(actor: Actor | None, scope: Scope) -> None:
+    if actor is not None and not actor.has(scope):
+        raise Forbidden(f"this token lacks the scope {scope.value}", code="missing_scope")
+
+
+class Claims:
+    """Claims over one store, paid through a ``Settlement``."""
+
+    def __init__(self, engine: Engine, settlement: Settlement, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.settlement = settlement
+        self.clock: Clock = clock or SystemClock()
+        self._books: dict[int, RuleBook] = {}
+        self._providers: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    # -- submitting ---------------------------------------------------------------------
+
+    def submit(self, claim: ClaimInput, actor: Actor | None = None) -> Claim:
+        """Adjudicate and settle one claim (or pre-authorisation request)."""
+        return self.submit_batch([claim], actor)[0]
+
+    def submit_batch(
+        self,
+        claims: Sequence[ClaimInput],
+        actor: Actor | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Claim]:
+        """Adjudicate and settle many claims; one result per claim, in order.
+
+        The whole input is checked first: one malformed claim and nothing is stored.
+        """
+        _need(actor, Scope.CLAIMS_WRITE)
+        if len(claims) > BATCH_LIMIT:
+            raise InvalidInput(
+                f"a batch holds at most {BATCH_LIMIT:,} claims, not {len(claims):,}",
+                code="batch_too_large",
+            )
+        for i, c in enumerate(claims):
+            _check_shape(c, f"claims[{i}]" if len(claims) > 1 else "claim")
+        providers = self._provider_ids(claims, actor)
+        programmes = self._programme_ids(claims)
+        payloads = batch.inputs_payloads(claims)
+        self._check_references(claims, providers, payloads)
+        out: list[Claim] = []
+        for start in range(0, len(claims), CHUNK):
+            end = start + CHUNK
+            out.extend(
+                self._run(
+                    claims[start:end],
+                    providers[start:end],
+                    programmes[start:end],
+                    payloads[start:end],
+                    actor,
+                )
+            )
+            if progress is not None:
+                progress(len(claims[start:end]))
+        return out
+
+    def _run(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        actor: Actor | None,
+    ) -> list[Claim]:
+        with self._lock:
+            now = self.clock.now_ns()
+            today = today_of(now)
+            replays: dict[int, int] = {}
+            with write_transaction(self.engine) as conn:
+                self._serialise(conn)
+                pairs = [
+                    (p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference
+                ]
+                stored = claim_store.by_references(conn, pairs) if pairs else {}
+                fresh: list[int] = []
+                for i, c in enumerate(claims):
+                    found = stored.get((providers[i], c.reference)) if c.reference else None
+                    if found is None:
+                        fresh.append(i)
+                    elif found[0] != payload.digest(payloads[i]):
+                        raise Conflict(
+                            f"claim reference {c.reference} was used for a different claim",
+                            code="reference_reused",
+                            where=f"claims[{i}].reference",
+                        )
+                    else:
+                        replays[i] = found[1]
+                cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
+                ctx = batch.load_context(conn, cases, {}, today, now)
+                ctx.books = self._books_for(
+                    conn,
+                    {programmes[i] for i in fresh if programmes[i]}
+                    | {e.programme_id for es in ctx.enrolments.values() for e in es},
+                )
+                batch.fill_usage(conn, ctx, cases)
+                decided = batch.decide(conn, cases, ctx, [payloads[i] for i in fresh], now)
+            self._settle(decided, now)
+            by_index: dict[int, Claim] = {}
+            for i, d in zip(fresh, decided, strict=True):
+                book = d.case.book
+                by_index[i] = batch.claim_of(
+                    d,
+                    book.programme.currency if book else "XXX",
+                    book.programme.code if book else "",
+                    now,
+                )
+            if replays:
+                with read_transaction(self.engine) as conn:
+                    found_nos = claim_store.claims_by_no(conn, replays.values())
+                for i, no in replays.items():
+                    by_index[i] = found_nos[no]
+            return [by_index[i] for i in range(len(claims))]
+
+    def _serialise(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+    def _settle(self, decided: Sequence[batch.Decided], now: int) -> None:
+        holds, held, payments, paying = batch.holds_and_payments(decided)
+        reserved = self.settlement.reserve(holds) if holds else []
+        paid = self.settlement.pay(payments) if payments else []
+        rows, used = batch.apply_settlement(held, reserved, paying, paid, now)
+        if not rows:
+            return
+        with write_transaction(self.engine) as conn:
+            claim_store.set_outcomes(conn, rows)
+            if used:
+                claim_store.set_outcomes(
+                    conn, [(no, ClaimStatus.CLOSED.value, None, None) for no in used]
+                )
+            for d in held:
+                if d.case.status is ClaimStatus.REJECTED:
+                    claim_store.update_claim(
+                        conn, d.no, findings=claim_store.findings_json(d.findings)
+                    )
+
+    def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
+        """Compiled rules of these programmes, rebuilt when a programme's version changed."""
+        if not ids:
+            return {}
+        versions = scheme_store.programme_versions(conn, ids)
+        stale = [
+            pid
+            for pid, v in versions.items()
+            if pid not in self._books or self._books[pid].programme.version != v
+        ]
+        if stale:
+            for pid, p in scheme_store.programmes_by_id(conn, stale).items():
+                self._books[pid] = RuleBook.of(scheme_store.load_definition(conn, p))
+        return {pid: self._books[pid] for pid in versions}
+
+    def _provider_ids(self, claims: Sequence[ClaimInput], actor: Actor | None) -> list[int]:
+        unknown = {c.provider for c in claims if c.provider not in self._providers}
+        if unknown:
+            with read_transaction(self.engine) as conn:
+                for ref in unknown:
+                    party = party_store.party_by_reference(conn, ref)
+                    if party is not None and party.kind is PartyKind.PROVIDER:
+                        self._providers[ref] = party.id
+        out = []
+        for i, c in enumerate(claims):
+            where = f"claims[{i}].provider" if len(claims) > 1 else "claim.provider"
+            pid = self._providers.get(c.provider)
+            if pid is None:
+                raise InvalidInput(
+                    f"no provider is registered as {c.provider!r}",
+                    code="provider_unknown",
+                    where=where,
+                )
+            if actor is not None and actor.kind is not PartyKind.ADMIN and pid != actor.party_id:
+                raise Forbidden(
+                    f"providers submit claims for their own facility only, not for {c.provider}",
+                    code="not_your_facility",
+                    where=where,
+                )
+            out.append(pid)
+        return out
+
+    def _programme_ids(self, claims: Sequence[ClaimInput]) -> list[int]:
+        codes = {c.programme for c in claims if c.programme}
+        with read_transaction(self.engine) as conn:
+            ids = scheme_store.programme_ids_by_code(conn, codes) if codes else {}
+        out = []
+        for i, c in enumerate(claims):
+            if c.programme and c.programme not in ids:
+                raise InvalidInput(
+                    f"no programme is called {c.programme!r}",
+                    code="programme_unknown",
+                    where=f"claims[{i}].programme" if len(claims) > 1 else "claim.programme",
+                )
+            out.append(ids.get(c.programme, 0) if c.programme else 0)
+        return out
+
+    def _check_references(
+        self, claims: Sequence[ClaimInput], providers: Sequence[int], payloads: Sequence[bytes]
+    ) -> None:
+        seen: dict[tuple[int, str], int] = {}
+        for i, c in enumerate(claims):
+            if not c.reference:
+                continue
+            key = (providers[i], c.reference)
+            if key in seen:
+                raise InvalidInput(
+                    f"claim reference {c.reference} appears twice in the batch"
+                    f" (claims[{seen[key]}] and claims[{i}])",
+                    code="reference_repeated",
+                    where=f"claims[{i}].reference",
+                )
+            seen[key] = i
+        if not seen or len(claims) <= CHUNK:
+            return
+        with read_transaction(self.engine) as conn:
+            stored = claim_store.by_references(conn, list(seen))
+        for key, (dig, _no) in stored.items():
+            i = seen[key]
+            if dig != payload.digest(payloads[i]):
+                raise Conflict(
+                    f"claim reference {claims[i].reference} was used for a different claim",
+                    code="reference_reused",
+                    where=f"claims[{i}].reference",
+                )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, claim_id: int, actor: Actor | None = None) -> Claim:
+        """One claim; one the caller may not see is NotFound."""
+        _need(actor, Scope.CLAIMS_READ)
+        with read_transaction(self.engine) as conn:
+            found = claim_store.claims_by_id(conn, [claim_id]).get(claim_id)
+            if found is None or not self._may_see(conn, found, actor):
+                raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+        return found
+
+    def claims(
+        self,
+        actor: Actor | None = None,
+        *,
+        status: ClaimStatus | None = None,
+        programme: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Claim]:
+        """A page of the claims the caller may see, oldest first after a cursor (``no``)."""
+        _need(actor, Scope.CLAIMS_READ)
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000", where="limit")
+        with read_transaction(self.engine) as conn:
+            prog_ids = None
+            if programme:
+                found = scheme_store.programme_ids_by_code(conn, [programme])
+                if programme not in found:
+                    raise NotFound(f"programme {programme!r} not found", code="programme_not_found")
+                prog_ids = [found[programme]]
+            kw: dict[str, object] = {}
+            if _reads_all(actor) or actor is None:
+                pass
+            elif actor.kind is PartyKind.PROVIDER:
+                kw["provider_id"] = actor.party_id
+            elif actor.kind is PartyKind.PAYER:
+                funded = [p.id for p in scheme_store.list_programmes(conn, actor.party_id)]
+                prog_ids = [p for p in prog_ids if p in funded] if prog_ids else funded
+            elif actor.kind is PartyKind.PATIENT:
+                kw["member_ids"] = [
+                    m.id for m in scheme_store.members_of_party(conn, actor.party_id)
+                ]
+            else:
+                return []
+            return claim_store.search(
+                conn,
+                status=status,
+                programme_ids=prog_ids,
+                after=after,
+                limit=limit,
+                **kw,  # type: ignore[arg-type]
+            )
+
+    def review_queue(
+        self, actor: Actor | None = None, *, programme: str | None = None, limit: int = 100
+    ) -> list[Claim]:
+        """Claims waiting for a reviewer, of the programmes the caller funds."""
+        _need(actor, Scope.CLAIMS_REVIEW)
+        return self.claims(actor, status=ClaimStatus.IN_REVIEW, programme=programme, limit=limit)
+
+    def _may_see(self, conn: Connection, c: Claim, actor: Actor | None) -> bool:
+        if _reads_all(actor) or actor is None:
+            return True
+        if actor.kind is PartyKind.PROVIDER:
+            return c.provider_id == actor.party_id
+        if actor.kind is PartyKind.PAYER:
+            p = scheme_store.programmes_by_id(conn, [c.programme_id]).get(c.programme_id)
+            return p is not None and p.funder_id == actor.party_id
+        if actor.kind is PartyKind.PATIENT:
+            mine = {m.id for m in scheme_store.members_of_party(conn, actor.party_id)}
+            return c.member_id in mine
+        return False
+
+    # -- reviewing, reversing, releasing ------------------------------------------------
+
+    def _payer_claim(self, conn: Connection, claim_id: int, actor: Actor | None) -> Claim:
+        c = claim_store.claims_by_id(conn, [claim_id]).get(claim_id)
+        if c is None or not self._may_see(conn, c, actor):
+            raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+        if actor is not None and actor.kind not in (PartyKind.ADMIN, PartyKind.PAYER):
+            raise Forbidden("only the programme's payer may do this", code="not_the_payer")
+        return c
+
+    def review(
+        self,
+        claim_id: int,
+        actor: Actor | None = None,
+        *,
+        reject: Mapping[int, str] | None = None,
+        reject_all: str | None = None,
+        note: str = "",
+    ) -> Claim:
+        """Decide a claim in review: reject the lines named (with a reason), approve the
+        rest, then pay what is approved. ``reject_all`` rejects every line."""
+        _need(actor, Scope.CLAIMS_REVIEW)
+        reject = dict(reject or {})
+        with self._lock:
+            now = self.clock.now_ns()
+            with write_transaction(self.engine) as conn:
+                self._serialise(conn)
+                c = self._payer_claim(conn, claim_id, actor)
+                if c.status is not ClaimStatus.IN_REVIEW:
+                    raise Conflict(
+                        f"claim {claim_id} is {c.status.label}, not in review",
+                        code="not_in_review",
+                    )
+                open_seqs = {x.sequence for x in c.lines if x.status is not LineStatus.REJECTED}
+                if reject_all is not None:
+                    reject = dict.fromkeys(open_seqs, reject_all)
+                for seq, why in reject.items():
+                    if seq not in open_seqs:
+                        raise InvalidInput(
+                            f"claim {claim_id} has no open line {seq}", where=f"reject.{seq}"
+                        )
+                    if not why.strip():
+                        raise InvalidInput("a rejected line needs a reason", where=f"reject.{seq}")
+                lines, taken = _rejected_in_review(c.lines, reject)
+                whole = len(taken) == len(open_seqs)
+                self._release(conn, c, taken, whole)
+                status = ClaimStatus.REJECTED if whole else ClaimStatus.VALUATED
+                findings = list(c.findings)
+                if whole:
+                    findings.append(
+                        Finding(
+                            Reason.REJECTED_IN_REVIEW.value, reject_all or "every line rejected"
+                        )
+                    )
+                totals = _totals(lines)
+                claim_store.update_claim(
+                    conn,
+                    c.no,
+                    status=status.value,
+                    lines=claim_store.lines_json(lines),
+                    findings=claim_store.findings_json(findings),
+                    decided_at=now,
+                    **totals,
+                )
+                action = "reject" if whole else "approve"
+                detail = "; ".join(f"line {s}: {w}" for s, w in sorted(reject.items()))
+                claim_store.add_review(
+                    conn,
+                    c.no,
+                    actor.party_id if actor else None,
+                    now,
+                    action,
+                    (note + " " + detail).strip(),
+                )
+            if status is ClaimStatus.VALUATED:
+                self._pay_stored([c.no])
+            return self.get(claim_id)
+
+    def _release(self, conn: Connection, c: Claim, lines: Sequence[Line], whole: bool) -> None:
+        if c.enrolment_id is None or c.use is not ClaimUse.CLAIM:
+            return
+        policy_id, visits = claim_store.policy_of(conn, c.no)
+        usage = claim_store.load_usage(conn, [c.enrolment_id])
+        pol = claim_store.load_policy_usage(conn, [policy_id]) if policy_id else {}
+        release(
+            usage.get(c.enrolment_id),
+            pol.get(policy_id) if policy_id else None,
+            lines,
+            c.encounter_class.hospital,
+            visits if whole else 0,
+        )
+        claim_store.save_usage(conn, usage, pol)
+
+    def _pay_stored(self, nos: Sequence[int]) -> int:
+        """Settle stored valuated claims (after review, or a failed or interrupted payment)."""
+        with read_transaction(self.engine) as conn:
+            found = claim_store.claims_by_no(conn, nos)
+            books = self._books_for(conn, {c.programme_id for c in found.values()})
+            members = scheme_store.members_by_id(
+                conn, {c.member_id for c in found.values() if c.member_id}
+            )
+            pre = claim_store.preauths(conn, [c.preauth_id for c in found.values() if c.preauth_id])
+        payments, claims_paid = [], []
+        for c in found.values():
+            if c.status is not ClaimStatus.VALUATED or c.use is not ClaimUse.CLAIM:
+                continue
+            pa = pre.get(c.preauth_id)
+            live = pa is not None and pa.status in (ClaimStatus.AUTHORISED, ClaimStatus.CLOSED)
+            payments.append(
+                batch.payment_of(
+                    c.id,
+                    books[c.programme_id],
+                    c.provider_id,
+                    c.payer,
+                    c.member_pays,
+                    members.get(c.member_id) if c.member_id else None,
+                    (pa.id, pa.reserved) if pa is not None and live else None,
+                )
+            )
+            claims_paid.append((c, pa))
+        if not payments:
+            return 0
+        results = self.settlement.pay(payments)
+        now = self.clock.now_ns()
+        rows: list[tuple[int, int, int | None, str | None]] = []
+        for (c, pa), s in zip(claims_paid, results, strict=True):
+            if s.ok:
+                rows.append((c.no, ClaimStatus.PAID.value, now, None))
+                if pa is not None:
+                    rows.append((pa.no, ClaimStatus.CLOSED.value, None, None))
+            else:
+                rows.append((c.no, ClaimStatus.VALUATED.value, None, s.result))
+        with write_transaction(self.engine) as conn:
+            claim_store.set_outcomes(conn, rows)
+        return sum(1 for s in results if s.ok)
+
+    def settle_pending(self, limit: int = 8190) -> int:
+        """Pay valuated claims whose payment failed or was interrupted; returns how many paid."""
+        with self._lock, read_transaction(self.engine) as conn:
+            waiting = claim_store.search(conn, status=ClaimStatus.VALUATED, limit=limit)
+        return self._pay_stored([c.no for c in waiting if c.use is ClaimUse.CLAIM])
+
+    def reverse(self, claim_id: int, reason: str, actor: Actor | None = None) -> Claim:
+        """Reverse a paid claim by correcting transfers (the claim itself is not edited
+        beyond its status); the limits it used are given back."""
+        _need(actor, Scope.CLAIMS_REVIEW)
+        if not reason.strip():
+            raise InvalidInput("a reversal needs a reason", where="reason")
+        with self._lock:
+            with read_transaction(self.engine) as conn:
+                c = self._payer_claim(conn, claim_id, actor)
+                if c.status is not ClaimStatus.PAID:
+                    raise Conflict(
+                        f"claim {claim_id} is {c.status.label}; only a paid claim is reversed",
+                        code="not_paid",
+                    )
+                book = self._books_for(conn, {c.programme_id})[c.programme_id]
+                member = (
+                    scheme_store.members_by_id(conn, [c.member_id]).get(c.member_id)
+                    if c.member_id
+                    else None
+                )
+            pay = batch.payment_of(c.id, book, c.provider_id, c.payer, c.member_pays, member, None)
+            result = self.settlement.reverse([pay])[0]
+            if not result.ok:
+                raise Conflict(
+                    f"the ledger refused the reversal of claim {claim_id}: {result.result}",
+                    code="reversal_refused",
+                )
+            now = self.clock.now_ns()
+            with write_transaction(self.engine) as conn:
+                claim_store.update_claim(
+                    conn, c.no, status=ClaimStatus.REVERSED.value, reversed_at=now
+                )
+                accepted = [x for x in c.lines if x.status is not LineStatus.REJECTED]
+                self._release(conn, c, accepted, True)
+                claim_store.add_review(
+                    conn, c.no, actor.party_id if actor else None, now, "reverse", reason
+                )
+            return self.get(claim_id)
+
+    def release_preauth(self, claim_id: int, actor: Actor | None = None) -> Claim:
+        """Release a pre-authorisation's hold (the admission did not happen)."""
+        _need(actor, Scope.CLAIMS_READ)
+        with self._lock:
+            with read_transaction(self.engine) as conn:
+                c = claim_store.claims_by_id(conn, [claim_id]).get(claim_id)
+                if (
+                    c is None
+                    or not self._may_see(conn, c, actor)
+                    or (actor is not None and actor.kind is PartyKind.PATIENT)
+                ):
+                    raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+            if c.use is not ClaimUse.PREAUTHORIZATION or c.status is not ClaimStatus.AUTHORISED:
+                raise Conflict(
+                    f"claim {claim_id} is not a pre-authorisation holding money",
+                    code="not_authorised",
+                )
+            result = self.settlement.release([c.id])[0]
+            if not result.ok:
+                raise Conflict(
+                    f"the ledger refused to release {claim_id}: {result.result}",
+                    code="release_refused",
+                )
+            with write_transaction(self.engine) as conn:
+                claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
+            return self.get(claim_id)
+
+
+def _rejected_in_review(
+    lines: Sequence[Line], reject: Mapping[int, str]
+) -> tuple[list[Line], list[Line]]:
+    out, taken = [], []
+    for x in lines:
+        why = reject.get(x.sequence)
+        if why is None:
+            out.append(x)
+            continue
+        taken.append(x)
+        out.append(
+            replace(
+                x,
+                valuated=0,
+                payer=0,
+                co_pay=0,
+                deductible=0,
+                not_covered=0,
+                status=LineStatus.REJECTED,
+                reason=Reason.REJECTED_IN_REVIEW.value,
+                message=why,
+            )
+        )
+    return out, taken
+
+
+def _totals(lines: Sequence[Line]) -> dict[str, int]:
+    return {
+        "valuated": sum(x.valuated for x in lines),
+        "payer": sum(x.payer for x in lines),
+        "co_pay": sum(x.co_pay for x in lines),
+        "deductible": sum(x.deductible for x in lines),
+        "not_covered": sum(x.not_covered for x in lines),
+    }
+
+
+def _check_shape(c: ClaimInput, where: str) -> None:
+    """Faults that make a submission not a claim at all (nothing is stored)."""
+    if not c.member.strip():
+        raise InvalidInput("a claim names its member", where=f"{where}.member")
+    if not c.lines:
+        raise InvalidInput("a claim has at least one line", where=f"{where}.lines")
+    if len(c.lines) > 200:
+        raise InvalidInput("a claim has at most 200 lines", where=f"{where}.lines")
+    if not c.encounter.diagnoses:
+        raise InvalidInput(
+            "a claim carries at least one diagnosis", where=f"{where}.encounter.diagnoses"
+        )
+    e = c.encounter
+    if e.end is not None and e.end < e.start:
+        raise InvalidInput(
+            f"the encounter ends ({e.end}) before it starts ({e.start})",
+            where=f"{where}.encounter.end",
+        )
+    seen: set[int] = set()
+    for k, x in enumerate(c.lines):
+        if x.sequence in seen:
+            raise InvalidInput(
+                f"line sequence {x.sequence} is used twice", where=f"{where}.lines[{k}].sequence"
+            )
+        seen.add(x.sequence)
+        if x.quantity < 1:
+            raise InvalidInput(
+                f"quantity must be at least 1, not {x.quantity}",
+                where=f"{where}.lines[{k}].quantity",
+            )
+        if x.unit_price < 0:
+            raise InvalidInput("a price cannot be negative", where=f"{where}.lines[{k}].unit_price")
+    if c.reference is not None and not 0 < len(c.reference) <= 64:
+        raise InvalidInput("a reference has 1 to 64 characters", where=f"{where}.reference")

@@ -1,0 +1,430 @@
+"""The claims room's SQL: writing adjudicated batches, reading claims and usage.
+
+Every function takes an open connection and runs inside the caller's transaction. The
+batch path writes claims with ``bulk_insert`` (multi-row statements) and usage with
+``bulk_upsert``; reads are SQLAlchemy Core, ``IN`` lists in chunks, never a query per claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from thamani.claims import payload
+from thamani.claims.cases import Preauth
+from thamani.claims.records import (
+    Claim,
+    ClaimStatus,
+    ClaimUse,
+    Finding,
+    Line,
+    LineStatus,
+)
+from thamani.claims.usage import MemberUsage, PolicyUsage, ProviderStats
+from thamani.db.engine import bulk_insert, bulk_upsert
+from thamani.db.tables import (
+    claim_reviews,
+    claim_usage,
+    claims,
+    policy_usage,
+    programmes,
+    provider_stats,
+)
+from thamani.ledger.ids import from_bytes, to_bytes
+from thamani.schemes.records import EncounterClass
+
+_CHUNK = 900
+_USE = {ClaimUse.CLAIM: 1, ClaimUse.PREAUTHORIZATION: 2}
+_USE_OF = {v: k for k, v in _USE.items()}
+_LINE_STATUS = {LineStatus.ACCEPTED: 0, LineStatus.PARTIAL: 1, LineStatus.REJECTED: 2}
+_LINE_STATUS_OF = {v: k for k, v in _LINE_STATUS.items()}
+
+COLUMNS = (
+    "no",
+    "id",
+    "use",
+    "status",
+    "programme_id",
+    "programme_version",
+    "provider_id",
+    "member_id",
+    "member_ref",
+    "enrolment_id",
+    "policy_id",
+    "reference",
+    "service_date",
+    "encounter_class",
+    "visits",
+    "asked",
+    "valuated",
+    "payer",
+    "co_pay",
+    "deductible",
+    "not_covered",
+    "preauth_id",
+    "reserved",
+    "expires_at",
+    "dup_key",
+    "digest",
+    "findings",
+    "flags",
+    "lines",
+    "payload",
+    "submitted_by",
+    "submitted_at",
+    "decided_at",
+    "paid_at",
+    "reversed_at",
+    "settlement",
+)
+
+
+def use_code(use: ClaimUse) -> int:
+    return _USE[use]
+
+
+def lines_json(lines: Sequence[Line]) -> str:
+    return orjson.dumps(
+        [
+            [
+                x.sequence,
+                x.code,
+                x.quantity,
+                x.asked,
+                x.valuated,
+                x.payer,
+                x.co_pay,
+                x.deductible,
+                x.not_covered,
+                _LINE_STATUS[x.status],
+                x.reason,
+                x.message,
+            ]
+            for x in lines
+        ]
+    ).decode()
+
+
+def _lines(text: str) -> tuple[Line, ...]:
+    return tuple(
+        Line(s, c, q, a, v, p, cp, d, n, _LINE_STATUS_OF[st], r, m)
+        for s, c, q, a, v, p, cp, d, n, st, r, m in orjson.loads(text)
+    )
+
+
+def findings_json(findings: Sequence[Finding]) -> str:
+    return orjson.dumps([[f.code, f.message, f.line] for f in findings]).decode()
+
+
+def _findings(text: str) -> tuple[Finding, ...]:
+    return tuple(Finding(c, m, line) for c, m, line in orjson.loads(text))
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def next_no(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(claims.c.no), 0))).scalar_one()) + 1
+
+
+def insert_claims(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Rows in the order of ``COLUMNS``."""
+    bulk_insert(conn, "claims", COLUMNS, rows)
+
+
+def set_outcomes(conn: Connection, rows: Sequence[tuple[int, int, int | None, str | None]]) -> None:
+    """Set (no, status, paid_at, settlement) on many claims."""
+    by_kind: dict[tuple[int, int | None, str | None], list[int]] = {}
+    for no, status, paid_at, settlement in rows:
+        by_kind.setdefault((status, paid_at, settlement), []).append(no)
+    for (status, paid_at, settlement), nos in by_kind.items():
+        for i in range(0, len(nos), _CHUNK):
+            conn.execute(
+                update(claims)
+                .where(claims.c.no.in_(nos[i : i + _CHUNK]))
+                .values(status=status, paid_at=paid_at, settlement=settlement)
+            )
+
+
+def update_claim(conn: Connection, no: int, **values: Any) -> None:
+    conn.execute(update(claims).where(claims.c.no == no).values(**values))
+
+
+def add_review(
+    conn: Connection, no: int, party_id: int | None, at: int, action: str, note: str
+) -> None:
+    conn.execute(
+        claim_reviews.insert().values(
+            claim_no=no, party_id=party_id, at=at, action=action, note=note
+        )
+    )
+
+
+def reviews(conn: Connection, no: int) -> list[tuple[int | None, int, str, str]]:
+    return [
+        (r.party_id, r.at, r.action, r.note)
+        for r in conn.execute(
+            select(claim_reviews).where(claim_reviews.c.claim_no == no).order_by(claim_reviews.c.id)
+        )
+    ]
+
+
+# -- usage --------------------------------------------------------------------------------
+
+
+def load_usage(conn: Connection, enrolment_ids: Iterable[int]) -> dict[int, MemberUsage]:
+    wanted = list(set(enrolment_ids))
+    out: dict[int, MemberUsage] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(
+            select(claim_usage).where(claim_usage.c.enrolment_id.in_(wanted[i : i + _CHUNK]))
+        ):
+            out[r.enrolment_id] = MemberUsage.loads(r.data)
+    return out
+
+
+def load_policy_usage(conn: Connection, policy_ids: Iterable[int]) -> dict[int, PolicyUsage]:
+    wanted = list(set(policy_ids))
+    out: dict[int, PolicyUsage] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(
+            select(policy_usage).where(policy_usage.c.policy_id.in_(wanted[i : i + _CHUNK]))
+        ):
+            out[r.policy_id] = PolicyUsage.loads(r.data)
+    return out
+
+
+def save_usage(
+    conn: Connection, usage: dict[int, MemberUsage], policies: dict[int, PolicyUsage]
+) -> None:
+    """Write the usage rows changed in memory (one upsert statement per ~2,000 rows)."""
+    rows = [(k, u.dumps()) for k, u in usage.items() if u.dirty]
+    bulk_upsert(conn, "claim_usage", ("enrolment_id", "data"), ("enrolment_id",), rows)
+    prow = [(k, u.dumps()) for k, u in policies.items() if u.dirty]
+    bulk_upsert(conn, "policy_usage", ("policy_id", "data"), ("policy_id",), prow)
+    for u in usage.values():
+        u.dirty, u.stored = False, True
+    for p in policies.values():
+        p.dirty, p.stored = False, True
+
+
+def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderStats:
+    """Provider statistics of these programmes; ``levels`` maps programme -> provider -> level."""
+    stats = ProviderStats()
+    if not levels:
+        return stats
+    for r in conn.execute(
+        select(provider_stats).where(provider_stats.c.programme_id.in_(list(levels)))
+    ):
+        key = (r.programme_id, r.provider_id)
+        stats.own[key] = [r.encounters, r.valuated]
+        stats.stored.add(key)
+        level = levels[r.programme_id].get(r.provider_id)
+        if level is not None:
+            peer = stats.peers.setdefault((r.programme_id, level), [0, 0])
+            peer[0] += r.encounters
+            peer[1] += r.valuated
+    return stats
+
+
+def save_stats(conn: Connection, stats: ProviderStats) -> None:
+    rows = [(p, q, *stats.own[(p, q)]) for p, q in stats.dirty]
+    bulk_upsert(
+        conn,
+        "provider_stats",
+        ("programme_id", "provider_id", "encounters", "valuated"),
+        ("programme_id", "provider_id"),
+        rows,
+    )
+    stats.stored |= stats.dirty
+    stats.dirty.clear()
+
+
+# -- reading ------------------------------------------------------------------------------
+
+_LIVE = (ClaimStatus.REJECTED.value, ClaimStatus.REVERSED.value)
+
+
+def live_duplicates(conn: Connection, keys: Iterable[int]) -> set[int]:
+    """Those of ``keys`` held by a claim that is neither rejected nor reversed."""
+    wanted = [k for k in set(keys) if k]
+    out: set[int] = set()
+    for i in range(0, len(wanted), _CHUNK):
+        out.update(
+            conn.execute(
+                select(claims.c.dup_key).where(
+                    and_(
+                        claims.c.dup_key.in_(wanted[i : i + _CHUNK]), claims.c.status.not_in(_LIVE)
+                    )
+                )
+            ).scalars()
+        )
+    return out
+
+
+def by_references(
+    conn: Connection, pairs: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], tuple[bytes, int]]:
+    """Stored claims by (provider, reference): their digest and number."""
+    out: dict[tuple[int, str], tuple[bytes, int]] = {}
+    wanted = set(pairs)
+    refs = list({r for _p, r in pairs})
+    for i in range(0, len(refs), _CHUNK):
+        for r in conn.execute(
+            select(claims.c.provider_id, claims.c.reference, claims.c.digest, claims.c.no).where(
+                claims.c.reference.in_(refs[i : i + _CHUNK])
+            )
+        ):
+            key = (r.provider_id, r.reference)
+            if key in wanted:
+                out[key] = (bytes(r.digest), r.no)
+    return out
+
+
+def preauths(conn: Connection, ids: Iterable[int]) -> dict[int, Preauth]:
+    wanted = [to_bytes(i) for i in set(ids) if i]
+    out: dict[int, Preauth] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(
+            select(
+                claims.c.no,
+                claims.c.id,
+                claims.c.programme_id,
+                claims.c.provider_id,
+                claims.c.member_id,
+                claims.c.status,
+                claims.c.expires_at,
+                claims.c.reserved,
+                claims.c.lines,
+            ).where(
+                and_(
+                    claims.c.id.in_(wanted[i : i + _CHUNK]),
+                    claims.c.use == _USE[ClaimUse.PREAUTHORIZATION],
+                )
+            )
+        ):
+            lines = _lines(r.lines)
+            cid = from_bytes(r.id)
+            out[cid] = Preauth(
+                cid,
+                r.no,
+                r.programme_id,
+                r.provider_id,
+                r.member_id,
+                ClaimStatus(r.status),
+                r.expires_at,
+                r.reserved,
+                frozenset(x.code for x in lines if x.status is not LineStatus.REJECTED),
+            )
+    return out
+
+
+def _select() -> Any:
+    return select(
+        claims, programmes.c.code.label("programme_code"), programmes.c.currency
+    ).select_from(claims.outerjoin(programmes, programmes.c.id == claims.c.programme_id))
+
+
+def _claim(r: Any) -> Claim:
+    return Claim(
+        id=from_bytes(r.id),
+        use=_USE_OF[r.use],
+        status=ClaimStatus(r.status),
+        programme_id=r.programme_id,
+        programme_code=r.programme_code or "",
+        currency=r.currency or "XXX",
+        provider_id=r.provider_id,
+        member_id=r.member_id,
+        member_ref=r.member_ref,
+        enrolment_id=r.enrolment_id,
+        reference=r.reference,
+        service_date=r.service_date,
+        encounter_class=EncounterClass(r.encounter_class),
+        lines=_lines(r.lines),
+        asked=r.asked,
+        valuated=r.valuated,
+        payer=r.payer,
+        co_pay=r.co_pay,
+        deductible=r.deductible,
+        not_covered=r.not_covered,
+        findings=_findings(r.findings),
+        flags=_findings(r.flags),
+        preauth_id=from_bytes(r.preauth_id),
+        reserved=r.reserved,
+        expires_at=r.expires_at,
+        submitted_at=r.submitted_at,
+        decided_at=r.decided_at,
+        paid_at=r.paid_at,
+        reversed_at=r.reversed_at,
+        settlement=r.settlement,
+        encounter=payload.loads(r.payload).encounter,
+        no=r.no,
+    )
+
+
+def claims_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Claim]:
+    wanted = [to_bytes(i) for i in set(ids)]
+    out: dict[int, Claim] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(_select().where(claims.c.id.in_(wanted[i : i + _CHUNK]))):
+            c = _claim(r)
+            out[c.id] = c
+    return out
+
+
+def claims_by_no(conn: Connection, nos: Iterable[int]) -> dict[int, Claim]:
+    wanted = list(set(nos))
+    out: dict[int, Claim] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(_select().where(claims.c.no.in_(wanted[i : i + _CHUNK]))):
+            out[r.no] = _claim(r)
+    return out
+
+
+def input_of(conn: Connection, no: int) -> Any:
+    raw = conn.execute(select(claims.c.payload).where(claims.c.no == no)).scalar_one()
+    return payload.loads(raw)
+
+
+def policy_of(conn: Connection, no: int) -> tuple[int | None, int]:
+    r = conn.execute(select(claims.c.policy_id, claims.c.visits).where(claims.c.no == no)).one()
+    return r.policy_id, r.visits
+
+
+def search(
+    conn: Connection,
+    *,
+    status: ClaimStatus | None = None,
+    programme_ids: Sequence[int] | None = None,
+    provider_id: int | None = None,
+    member_ids: Sequence[int] | None = None,
+    after: int = 0,
+    limit: int = 100,
+    valuated_unpaid: bool = False,
+) -> list[Claim]:
+    """Claims by the given filters, in the order they were stored, after a cursor."""
+    stmt = _select().where(claims.c.no > after)
+    if status is not None:
+        stmt = stmt.where(claims.c.status == status.value)
+    if programme_ids is not None:
+        stmt = stmt.where(claims.c.programme_id.in_(list(programme_ids)))
+    if provider_id is not None:
+        stmt = stmt.where(claims.c.provider_id == provider_id)
+    if member_ids is not None:
+        stmt = stmt.where(claims.c.member_id.in_(list(member_ids)))
+    if valuated_unpaid:
+        stmt = stmt.where(
+            or_(
+                and_(claims.c.status == ClaimStatus.VALUATED.value),
+            )
+        )
+    return [_claim(r) for r in conn.execute(stmt.order_by(claims.c.no).limit(limit))]
+
+
+def day_param(d: date) -> str:
+    """Dates go to bulk statements as ISO text (SQLite and psycopg both read it)."""
+    return d.isoformat()
