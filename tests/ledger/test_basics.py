@@ -51,9 +51,7 @@ def test_a_wallet_cannot_be_overdrawn_and_pending_debits_count(platform: Platfor
     setup(platform)
     platform.ledger.create_transfers([Transfer(10, 1, 2, 1000, 1, 1)])
     assert platform.ledger.create_transfers([Transfer(11, 2, 3, 600, 1, 4, PENDING)]) == [R.OK]
-    assert platform.ledger.create_transfers([Transfer(12, 2, 3, 500, 1, 4)]) == [
-        R.EXCEEDS_CREDITS
-    ]
+    assert platform.ledger.create_transfers([Transfer(12, 2, 3, 500, 1, 4)]) == [R.EXCEEDS_CREDITS]
     assert platform.ledger.create_transfers([Transfer(13, 2, 3, 400, 1, 4)]) == [R.OK]
     assert balance(platform, 2) == (600, 400, 0, 1000)
 
@@ -61,11 +59,11 @@ def test_a_wallet_cannot_be_overdrawn_and_pending_debits_count(platform: Platfor
 def test_pending_is_posted_for_less_and_the_rest_released(platform: Platform) -> None:
     setup(platform)
     platform.ledger.create_transfers([Transfer(10, 1, 2, 12000, 1, 1)])
-    assert platform.ledger.create_transfers([Transfer(20, 2, 3, 12000, 1, 5, PENDING)]) == [
-        R.OK
-    ]
+    assert platform.ledger.create_transfers([Transfer(20, 2, 3, 12000, 1, 5, PENDING)]) == [R.OK]
     assert balance(platform, 2) == (12000, 0, 0, 12000)
-    assert platform.ledger.create_transfers([Transfer(21, amount=9850, flags=POST, pending_id=20)]) == [R.OK]
+    assert platform.ledger.create_transfers(
+        [Transfer(21, amount=9850, flags=POST, pending_id=20)]
+    ) == [R.OK]
     assert balance(platform, 2) == (0, 9850, 0, 12000)
     assert balance(platform, 3) == (0, 0, 0, 9850)
     assert platform.ledger.create_transfers([Transfer(22, flags=VOID, pending_id=20)]) == [

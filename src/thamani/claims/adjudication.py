@@ -89,16 +89,22 @@ def record(case: Case, ctx: Context) -> None:
     u.count(case.visits)
     day = case.day
     valuated = 0
-    for x in case.lines:
-        if x.status is LineStatus.REJECTED:
+    for x, spec in zip(case.lines, case.specs, strict=True):
+        if x.status is LineStatus.REJECTED or spec is None:
             continue
         valuated += x.valuated
-        u.quantity[x.code] = u.quantity.get(x.code, 0) + x.quantity
-        u.last[x.code] = day
-    for b in range(3):
-        u.paid[b] += case.paid[b]
-        u.deductible[b] += case.deductible[b]
-    u.remember(day, case.provider_id, primary_category(case))
+        if spec.max_quantity is not None:
+            u.quantity[x.code] = u.quantity.get(x.code, 0) + x.quantity
+        if spec.interval:
+            u.last[x.code] = day
+    paid, ded = case.paid, case.deductible
+    if paid[0] or ded[0]:
+        for b in range(3):
+            u.paid[b] += paid[b]
+            u.deductible[b] += ded[b]
+    u.remember(day, case.provider_id, primary_category(case), book.history_days)
+    if case.dup_key:
+        u.keys.append(case.dup_key)
     u.dirty = True
     if book.needs_policy_usage:
         p = ctx.policy_of(e.policy_id)
@@ -106,8 +112,6 @@ def record(case: Case, ctx: Context) -> None:
             p.paid[b] += case.paid[b]
             p.deductible[b] += case.deductible[b]
         p.dirty = True
-    if case.dup_key:
-        ctx.duplicates.add(case.dup_key)
     ctx.stats.add(book.programme.id, case.provider_id, acc.level, valuated)
 
 
@@ -117,8 +121,10 @@ def release(
     lines: Sequence[Line],
     hospital: bool,
     visits: int,
+    dup_key: int | None = None,
 ) -> None:
-    """Take lines (and, with ``visits``, the claim's visit kinds) back out of usage.
+    """Take lines back out of usage; with ``visits`` (the whole claim is gone) also the
+    claim's visit kinds and its duplicate key.
 
     The last service day of an item is kept: an interval once started is not undone.
     """
@@ -127,8 +133,10 @@ def release(
     ded = sum(x.deductible for x in lines)
     if usage is not None:
         for x in lines:
-            left = usage.quantity.get(x.code, 0) - x.quantity
-            usage.quantity[x.code] = max(0, left)
+            if x.code in usage.quantity:
+                usage.quantity[x.code] = max(0, usage.quantity[x.code] - x.quantity)
+        if visits and dup_key in usage.keys:
+            usage.keys.remove(dup_key)
         for b in (0, bucket):
             usage.paid[b] = max(0, usage.paid[b] - paid)
             usage.deductible[b] = max(0, usage.deductible[b] - ded)

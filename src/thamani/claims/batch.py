@@ -1,6 +1,4 @@
-"""The batch path: load what a batch needs, adjudicate it, write it, settle it.
-
-One batch is adjudicated in one write transaction:
+"""The batch path: load what a batch needs, adjudicate it, then store and settle it at once.
 
 1. **Load** in a few queries (``IN`` lists, never a query per claim): the members, their
    enrolments, the programmes' compiled rules (cached by version), the usage counters of
@@ -8,18 +6,18 @@ One batch is adjudicated in one write transaction:
    named, and the providers' cost statistics.
 2. **Adjudicate** claim by claim in memory (``thamani.claims.adjudication``): the second
    claim of a member in a batch sees the first one's usage.
-3. **Write** the claims (one row each, multi-row inserts) and the changed counters (bulk
-   upserts), and commit: the claims are now valuated, in review or rejected.
-4. **Settle** outside that transaction (the ledger has its own): reserve the
-   pre-authorisations, pay the valuated claims, each claim as one linked chain, every
-   transfer id derived from the claim's id; then record what was paid in one more
-   transaction. A crash between 3 and 4 leaves claims valuated with nothing moved;
-   ``Claims.settle_pending`` pays them later, and a retry can never pay twice.
+3. **Store and settle** in one transaction: the ledger batch that reserves the
+   pre-authorisations and pays the valuated claims (each claim one linked chain, every
+   transfer id derived from the claim's id) commits together with the claims' rows and
+   the changed counters (``recorder``). A claim is never stored without its payment, nor
+   paid without being stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,12 +37,35 @@ from thamani.claims.records import (
     Line,
 )
 from thamani.claims.rulebook import RuleBook
-from thamani.claims.settlement import Hold, Payment, Settled
+from thamani.claims.settlement import Hold, Payment, Recorder, Settled
 from thamani.ledger.ids import new_id, to_bytes
 from thamani.schemes import store as scheme_store
 from thamani.schemes.records import Member
 
 NS_PER_DAY = 86_400 * 1_000_000_000
+
+
+#: Batches at least this large run with the cyclic garbage collector paused.
+QUIET_GC_FROM = 512
+
+
+@contextmanager
+def collector_paused(claims: int) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large batch runs.
+
+    A batch makes hundreds of thousands of small objects; each collection of the oldest
+    generation walks them all, which costs more than the adjudication itself. The
+    records made here form no reference cycles (reference counting frees them), so
+    nothing accumulates; the collector is switched back on when the batch ends.
+    """
+    pause = claims >= QUIET_GC_FROM and gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if pause:
+            gc.enable()
 
 
 @dataclass(slots=True)
@@ -53,7 +74,7 @@ class Decided:
 
     case: the working case.
     id: the claim's new id.
-    no: its store sequence number.
+    no: its store sequence number (given when it is written).
     payload: its canonical JSON.
     digest: the payload's digest.
     totals: asked, valuated, payer, co_pay, deductible, not_covered.
@@ -61,6 +82,7 @@ class Decided:
     settlement: the ledger's refusal, when settling failed.
     paid_at: when it was paid.
     findings: claim-level findings, including any added at settlement.
+    status: the outcome after settlement (the case's status is the adjudication's).
     """
 
     case: Case
@@ -74,6 +96,7 @@ class Decided:
     settlement: str | None = None
     paid_at: int | None = None
     findings: list[Finding] = field(default_factory=list)
+    status: ClaimStatus = ClaimStatus.ENTERED
 
 
 def load_context(
@@ -109,7 +132,6 @@ def fill_usage(conn: Connection, ctx: Context, cases: Sequence[Case]) -> None:
                     wanted_policies.add(e.policy_id)
     ctx.usage = claim_store.load_usage(conn, wanted_usage)
     ctx.policies = claim_store.load_policy_usage(conn, wanted_policies)
-    ctx.duplicates = claim_store.live_duplicates(conn, [c.dup_key for c in cases])
     ctx.preauths = claim_store.preauths(conn, [c.claim.preauth_id for c in cases])
     outlier = {
         pid: {a.provider_id: a.level for a in b.providers.values()}
@@ -120,31 +142,18 @@ def fill_usage(conn: Connection, ctx: Context, cases: Sequence[Case]) -> None:
 
 
 def decide(
-    conn: Connection,
-    cases: Sequence[Case],
-    ctx: Context,
-    payloads: Sequence[bytes],
-    now_ns: int,
+    cases: Sequence[Case], ctx: Context, payloads: Sequence[bytes], now_ns: int
 ) -> list[Decided]:
-    """Adjudicate every case in order and write the claims and counters."""
-    no = claim_store.next_no(conn)
+    """Adjudicate every case in order, in memory (nothing is written yet)."""
     out: list[Decided] = []
-    rows = []
     for case, raw in zip(cases, payloads, strict=True):
         adjudicate(case, ctx)
         record(case, ctx)
-        d = _decided(case, no, raw, now_ns)
-        out.append(d)
-        rows.append(_row(d, now_ns))
-        no += 1
-    claim_store.insert_claims(conn, rows)
-    claim_store.save_usage(conn, ctx.usage, ctx.policies)
-    if ctx.stats.dirty:
-        claim_store.save_stats(conn, ctx.stats)
+        out.append(_decided(case, raw, now_ns))
     return out
 
 
-def _decided(case: Case, no: int, raw: bytes, now_ns: int) -> Decided:
+def _decided(case: Case, raw: bytes, now_ns: int) -> Decided:
     asked = valuated = payer = co_pay = ded = nc = 0
     for x in case.lines:
         asked += x.asked
@@ -156,21 +165,24 @@ def _decided(case: Case, no: int, raw: bytes, now_ns: int) -> Decided:
     d = Decided(
         case,
         new_id(),
-        no,
+        0,
         raw,
         payload.digest(raw),
         (asked, valuated, payer, co_pay, ded, nc),
         findings=list(case.findings),
+        status=case.status,
     )
     if case.claim.use is ClaimUse.PREAUTHORIZATION and case.status is not ClaimStatus.REJECTED:
         book = case.book
         assert book is not None
         d.reserved = payer
         d.expires_at = now_ns + book.programme.preauth_days * NS_PER_DAY
+        if payer == 0:
+            d.status = ClaimStatus.AUTHORISED
     return d
 
 
-def _row(d: Decided, now_ns: int) -> tuple[object, ...]:
+def _row(d: Decided, now_ns: int, submitted_by: int | None) -> tuple[object, ...]:
     c = d.case
     claim = c.claim
     book = c.book
@@ -180,7 +192,7 @@ def _row(d: Decided, now_ns: int) -> tuple[object, ...]:
         d.no,
         to_bytes(d.id),
         claim_store.use_code(claim.use),
-        c.status.value,
+        d.status.value,
         book.programme.id if book else c.programme_id,
         book.programme.version if book else 0,
         c.provider_id,
@@ -207,12 +219,12 @@ def _row(d: Decided, now_ns: int) -> tuple[object, ...]:
         claim_store.findings_json(c.flags),
         claim_store.lines_json(c.lines),
         d.payload.decode(),
-        None,
+        submitted_by,
         now_ns,
         now_ns,
+        d.paid_at,
         None,
-        None,
-        None,
+        d.settlement,
     )
 
 
@@ -252,7 +264,7 @@ def holds_and_payments(
     paying: list[Decided] = []
     for d in decided:
         c = d.case
-        if c.status is not ClaimStatus.VALUATED:
+        if d.status is not ClaimStatus.VALUATED:
             continue
         book = c.book
         assert book is not None
@@ -288,41 +300,65 @@ def holds_and_payments(
     return holds, held, payments, paying
 
 
-def apply_settlement(
+def recorder(
+    decided: Sequence[Decided],
     held: Sequence[Decided],
-    reserved: Sequence[Settled],
     paying: Sequence[Decided],
-    paid: Sequence[Settled],
+    ctx: Context,
+    submitted_by: int | None,
     now_ns: int,
-) -> tuple[list[tuple[int, int, int | None, str | None]], list[int]]:
-    """Outcomes to store (no, status, paid_at, settlement) and pre-authorisations used."""
-    rows: list[tuple[int, int, int | None, str | None]] = []
-    used: list[int] = []
-    for d, s in zip(held, reserved, strict=True):
-        if s.ok:
-            d.case.status = ClaimStatus.AUTHORISED
-            rows.append((d.no, ClaimStatus.AUTHORISED.value, None, None))
-        else:
-            d.case.status = ClaimStatus.REJECTED
-            d.settlement = s.result
-            d.findings.append(
-                Finding(
-                    Reason.NOT_FUNDED.value,
-                    f"the programme's fund cannot hold the amount asked ({s.result})",
-                )
+) -> Recorder:
+    """What stores a batch inside the ledger's commit, given the settlement's outcomes."""
+
+    def write(conn: Connection, outcomes: list[Settled]) -> None:
+        for d in decided:
+            d.status = (
+                ClaimStatus.AUTHORISED
+                if d.case.claim.use is ClaimUse.PREAUTHORIZATION
+                and d.case.status is ClaimStatus.VALUATED
+                and d.reserved == 0
+                else d.case.status
             )
-            rows.append((d.no, ClaimStatus.REJECTED.value, None, s.result))
-    for d, s in zip(paying, paid, strict=True):
-        if s.ok:
-            d.case.status = ClaimStatus.PAID
-            d.paid_at = now_ns
-            rows.append((d.no, ClaimStatus.PAID.value, now_ns, None))
-            if d.case.preauth is not None:
-                used.append(d.case.preauth.no)
-        else:
-            d.settlement = s.result
-            rows.append((d.no, ClaimStatus.VALUATED.value, None, s.result))
-    return rows, used
+            d.findings = list(d.case.findings)
+            d.settlement = None
+            d.paid_at = None
+        for d, s in zip(held, outcomes[: len(held)], strict=True):
+            if s.ok:
+                d.status = ClaimStatus.AUTHORISED
+            else:
+                d.status = ClaimStatus.REJECTED
+                d.settlement = s.result
+                d.findings.append(
+                    Finding(
+                        Reason.NOT_FUNDED.value,
+                        f"the programme's fund cannot hold the amount asked ({s.result})",
+                    )
+                )
+        used: list[int] = []
+        for d, s in zip(paying, outcomes[len(held) :], strict=True):
+            if s.ok:
+                d.status = ClaimStatus.PAID
+                d.paid_at = now_ns
+                if d.case.preauth is not None:
+                    used.append(d.case.preauth.no)
+            else:
+                d.settlement = s.result
+        no = claim_store.next_no(conn)
+        rows = []
+        for d in decided:
+            d.no = no
+            no += 1
+            rows.append(_row(d, now_ns, submitted_by))
+        claim_store.insert_claims(conn, rows)
+        claim_store.save_usage(conn, ctx.usage, ctx.policies)
+        if ctx.stats.dirty:
+            claim_store.save_stats(conn, ctx.stats)
+        if used:
+            claim_store.set_outcomes(
+                conn, [(n, ClaimStatus.CLOSED.value, None, None) for n in used]
+            )
+
+    return write
 
 
 def claim_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> Claim:
@@ -334,7 +370,7 @@ def claim_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> Cla
     return Claim(
         id=d.id,
         use=c.claim.use,
-        status=c.status,
+        status=d.status,
         programme_id=c.book.programme.id if c.book else c.programme_id,
         programme_code=programme_code,
         currency=currency,

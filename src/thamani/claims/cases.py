@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from thamani.claims.records import ClaimInput, ClaimStatus, ClaimUse, Finding, Line
-from thamani.claims.rulebook import RuleBook
+from thamani.claims.rulebook import ItemRule, RuleBook
 from thamani.claims.usage import MemberUsage, PolicyUsage, ProviderStats
 from thamani.schemes.records import Accreditation, AgeGroup, Enrolment, Member
 
@@ -52,7 +52,6 @@ class Context:
     enrolments: enrolments by member id.
     usage: member usage by enrolment id (created on first use).
     policies: policy usage by policy id (created on first use).
-    duplicates: duplicate keys of live claims (and of claims accepted earlier in the batch).
     preauths: pre-authorisations named by the batch, by id.
     stats: provider cost statistics.
     """
@@ -64,7 +63,6 @@ class Context:
     enrolments: dict[int, list[Enrolment]] = field(default_factory=dict)
     usage: dict[int, MemberUsage] = field(default_factory=dict)
     policies: dict[int, PolicyUsage] = field(default_factory=dict)
-    duplicates: set[int] = field(default_factory=set)
     preauths: dict[int, Preauth] = field(default_factory=dict)
     stats: ProviderStats = field(default_factory=ProviderStats)
 
@@ -98,7 +96,11 @@ class Case:
     day: the service date's ordinal.
     dup_key: the duplicate key (0 for pre-authorisations).
     book, member, enrolment, accreditation: found by the checks as they run.
+    rules: the programme's item rules at the provider's level.
+    specs: each line's item rule (None when the item is not in the package).
     age, group: the member's age on the service date, and adult or child.
+    cell: the cost-share cell (care type and age group, see ``thamani.claims.rulebook``).
+    category: the primary diagnosis's ICD-10 category (for the review flags).
     findings: claim-level rejections.
     line_findings: the first rejection of each line (index as in ``claim.lines``).
     flags: review flags.
@@ -118,8 +120,12 @@ class Case:
     member: Member | None = None
     enrolment: Enrolment | None = None
     accreditation: Accreditation | None = None
+    rules: dict[str, ItemRule] | None = None
+    specs: list[ItemRule | None] = field(default_factory=list)
     age: int = 0
     group: AgeGroup = AgeGroup.ADULT
+    cell: int = 0
+    category: str = ""
     findings: list[Finding] = field(default_factory=list)
     line_findings: list[Finding | None] = field(default_factory=list)
     flags: list[Finding] = field(default_factory=list)

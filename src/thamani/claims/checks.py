@@ -17,14 +17,9 @@ from thamani.claims import diagnoses
 from thamani.claims.cases import Case, Context
 from thamani.claims.reasons import Reason
 from thamani.claims.records import ClaimStatus, ClaimUse, Finding
+from thamani.claims.rulebook import AGE, CARE
 from thamani.claims.usage import ADMISSION, ANTENATAL, DELIVERY, VISIT
-from thamani.schemes.records import (
-    AgeGroup,
-    EncounterClass,
-    IcdEdition,
-    ServiceCategory,
-    age_on,
-)
+from thamani.schemes.records import AgeGroup, EncounterClass, IcdEdition, age_on
 
 Check = Callable[[Case, Context], Sequence[Finding]]
 NONE: tuple[Finding, ...] = ()
@@ -107,6 +102,7 @@ def enrolled(case: Case, ctx: Context) -> Sequence[Finding]:
     case.book = book
     p = book.programme
     case.group = AgeGroup.ADULT if case.age >= p.adult_age else AgeGroup.CHILD
+    case.cell = CARE[case.claim.encounter.care_type] + AGE[case.group]
     if not p.valid_from <= day <= p.valid_to:
         return (
             _f(
@@ -131,6 +127,7 @@ def accredited(case: Case, ctx: Context) -> Sequence[Finding]:
             ),
         )
     case.accreditation = acc
+    case.rules = book.index[acc.level]
     return NONE
 
 
@@ -141,9 +138,10 @@ def diagnosis_codes(case: Case, ctx: Context) -> Sequence[Finding]:
     out: list[Finding] = []
     m = case.member
     for d in case.claim.encounter.diagnoses:
-        if diagnoses.normalise(d.code) not in codes:
+        code = d.code.upper().replace(".", "").strip()
+        if code not in codes:
             out.append(_f(Reason.DIAGNOSIS_INVALID, f"{d.code} is not a code of {edition.value}"))
-        elif m is not None:
+        elif m is not None and diagnoses.edit_of(code[:3]) is not None:
             bad = diagnoses.implausibility(d.code, m.sex, case.age)
             if bad is not None:
                 out.append(_f(Reason.DIAGNOSIS_IMPLAUSIBLE, bad.message))
@@ -152,7 +150,9 @@ def diagnosis_codes(case: Case, ctx: Context) -> Sequence[Finding]:
 
 def not_duplicate(case: Case, ctx: Context) -> Sequence[Finding]:
     """The same member, provider, services and date may be claimed only once."""
-    if case.dup_key and case.dup_key in ctx.duplicates:
+    e = case.enrolment
+    u = ctx.usage.get(e.id) if e is not None and case.dup_key else None
+    if u is not None and case.dup_key in u.keys:
         c = case.claim
         return (
             _f(
@@ -166,69 +166,77 @@ def not_duplicate(case: Case, ctx: Context) -> Sequence[Finding]:
 
 def in_package(case: Case, ctx: Context) -> Sequence[Finding]:
     """Each item must be in the programme's benefit package."""
-    book = case.book
-    if book is None or case.findings:
+    rules = case.rules
+    if rules is None or case.findings:
         return NONE
-    items = book.items
+    lines = case.claim.lines
+    case.specs = specs = [rules.get(x.code) for x in lines]
+    if None not in specs:
+        return NONE
+    code = case.book.programme.code if case.book else ""
     return [
         _f(
             Reason.ITEM_NOT_IN_PACKAGE,
-            f"{x.code} is not in the benefit package of {book.programme.code}",
+            f"{x.code} is not in the benefit package of {code}",
             x.sequence,
         )
-        for x in case.claim.lines
-        if x.code not in items
-    ] or NONE
+        for x, spec in zip(lines, specs, strict=True)
+        if spec is None
+    ]
 
 
 def in_tariff(case: Case, ctx: Context) -> Sequence[Finding]:
     """Each item must have a price at the provider's level."""
-    book, acc = case.book, case.accreditation
-    if book is None or acc is None or case.findings:
+    if case.rules is None or case.findings:
         return NONE
-    prices = book.prices.get(acc.level, {})
-    items = book.items
-    return [
-        _f(
-            Reason.ITEM_NOT_IN_TARIFF,
-            f"{x.code} has no tariff at level {acc.level} in {book.programme.code}",
-            x.sequence,
-        )
-        for x in case.claim.lines
-        if x.code in items and x.code not in prices
-    ] or NONE
+    out: Sequence[Finding] = NONE
+    for x, spec in zip(case.claim.lines, case.specs, strict=True):
+        if spec is not None and spec.price is None:
+            acc = case.accreditation
+            level = acc.level if acc else "?"
+            out = [
+                *out,
+                _f(
+                    Reason.ITEM_NOT_IN_TARIFF,
+                    f"{x.code} has no tariff at level {level}",
+                    x.sequence,
+                ),
+            ]
+    return out
 
 
 def waiting_period(case: Case, ctx: Context) -> Sequence[Finding]:
     """An item is covered only once its waiting period from the member's start is over."""
-    book, e = case.book, case.enrolment
-    if book is None or e is None or case.findings:
+    e = case.enrolment
+    if case.rules is None or e is None or case.findings:
         return NONE
-    out: list[Finding] = []
-    start = e.start.toordinal()
-    for x in case.claim.lines:
-        item = book.items.get(x.code)
-        if item is None:
+    age = case.cell & 1
+    since = case.day - e.start.toordinal()
+    out: Sequence[Finding] = NONE
+    for x, spec in zip(case.claim.lines, case.specs, strict=True):
+        if spec is None:
             continue
-        wait = item.waiting_days.of(case.group)
-        if wait and case.day < start + wait:
+        wait = spec.waiting[age]
+        if wait > since:
             covered = e.start + timedelta(days=wait)
-            out.append(
+            out = [
+                *out,
                 _f(
                     Reason.WAITING_PERIOD,
                     f"{x.code} is covered from {covered} ({wait} days after {e.start})",
                     x.sequence,
-                )
-            )
-    return out or NONE
+                ),
+            ]
+    return out
 
 
 def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
     """Items that need a pre-authorisation are paid only under a live one that covers them."""
     book = case.book
-    if book is None or case.findings or case.claim.use is not ClaimUse.CLAIM:
+    if case.rules is None or book is None or case.findings:
         return NONE
-    needing = [x for x in case.claim.lines if (i := book.items.get(x.code)) and i.preauthorisation]
+    if case.claim.use is not ClaimUse.CLAIM:
+        return NONE
     pid = case.claim.preauth_id
     pa = ctx.preauths.get(pid) if pid else None
     if pa is not None and (
@@ -238,6 +246,9 @@ def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
     ):
         pa = None
     case.preauth = pa
+    needing = [
+        x for x, spec in zip(case.claim.lines, case.specs, strict=True) if spec and spec.preauth
+    ]
     if not needing:
         return NONE
     out: list[Finding] = []
@@ -246,7 +257,7 @@ def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
             what = (
                 f"pre-authorisation {pid} is not this member's at this provider"
                 if pid
-                else ("the claim names no pre-authorisation")
+                else "the claim names no pre-authorisation"
             )
             out.append(
                 _f(
@@ -273,66 +284,76 @@ def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
 
 def quantity_limit(case: Case, ctx: Context) -> Sequence[Finding]:
     """An item's units per member per period may not pass its limit."""
-    book, e = case.book, case.enrolment
-    if book is None or e is None or case.findings:
+    e = case.enrolment
+    if case.rules is None or e is None or case.findings:
         return NONE
-    used = ctx.usage[e.id].quantity if e.id in ctx.usage else {}
+    u = ctx.usage.get(e.id)
+    used = u.quantity if u is not None else {}
+    age = case.cell & 1
     here: dict[str, int] = {}
-    out: list[Finding] = []
-    for i, x in enumerate(case.claim.lines):
-        item = book.items.get(x.code)
-        if item is None or item.max_quantity is None or case.line_findings[i] is not None:
+    out: Sequence[Finding] = NONE
+    for i, (x, spec) in enumerate(zip(case.claim.lines, case.specs, strict=True)):
+        if spec is None or spec.max_quantity is None or case.line_findings[i] is not None:
             continue
-        limit = item.max_quantity.of(case.group)
+        limit = spec.max_quantity[age]
         before = used.get(x.code, 0) + here.get(x.code, 0)
         if before + x.quantity > limit:
-            out.append(
+            out = [
+                *out,
                 _f(
                     Reason.QUANTITY_LIMIT,
                     f"{x.code}: {x.quantity} more would make {before + x.quantity};"
                     f" the limit is {limit} per period ({before} used)",
                     x.sequence,
-                )
-            )
+                ),
+            ]
         else:
             here[x.code] = here.get(x.code, 0) + x.quantity
-    return out or NONE
+    return out
 
 
 def frequency_limit(case: Case, ctx: Context) -> Sequence[Finding]:
     """An item with a minimum interval may not be repeated sooner."""
-    book, e = case.book, case.enrolment
-    if book is None or e is None or case.findings:
+    e = case.enrolment
+    if case.rules is None or e is None or case.findings:
         return NONE
-    last = ctx.usage[e.id].last if e.id in ctx.usage else {}
+    u = ctx.usage.get(e.id)
+    last = u.last if u is not None else {}
     seen: set[str] = set()
-    out: list[Finding] = []
-    for i, x in enumerate(case.claim.lines):
-        item = book.items.get(x.code)
-        if item is None or not item.min_interval_days or case.line_findings[i] is not None:
+    out: Sequence[Finding] = NONE
+    for i, (x, spec) in enumerate(zip(case.claim.lines, case.specs, strict=True)):
+        if spec is None or not spec.interval or case.line_findings[i] is not None:
             continue
-        gap = item.min_interval_days
+        gap = spec.interval
         prev = last.get(x.code)
         if x.code in seen:
-            out.append(
+            out = [
+                *out,
                 _f(
                     Reason.FREQUENCY_LIMIT,
                     f"{x.code} is already on this claim; it may be given once every {gap} days",
                     x.sequence,
-                )
-            )
+                ),
+            ]
         elif prev is not None and case.day - prev < gap:
-            out.append(
+            out = [
+                *out,
                 _f(
                     Reason.FREQUENCY_LIMIT,
                     f"{x.code} was given on {date.fromordinal(prev)}; it may be given again"
                     f" from {date.fromordinal(prev + gap)}",
                     x.sequence,
-                )
-            )
+                ),
+            ]
         seen.add(x.code)
-    return out or NONE
+    return out
 
+
+_CLASS_BITS = {
+    EncounterClass.INPATIENT: VISIT | ADMISSION,
+    EncounterClass.DELIVERY: VISIT | DELIVERY,
+    EncounterClass.ANTENATAL: VISIT | ANTENATAL,
+}
 
 _KINDS = (
     (VISIT, "visits", "max_visits", "visits"),
@@ -343,28 +364,11 @@ _KINDS = (
 
 
 def visit_kinds(case: Case) -> int:
-    """The visit kinds a claim counts as, from its setting and its open lines' categories."""
-    bits = VISIT
-    cls = case.claim.encounter.encounter_class
-    if cls is EncounterClass.INPATIENT:
-        bits |= ADMISSION
-    elif cls is EncounterClass.DELIVERY:
-        bits |= DELIVERY
-    elif cls is EncounterClass.ANTENATAL:
-        bits |= ANTENATAL
-    book = case.book
-    if book is not None:
-        for i, x in enumerate(case.claim.lines):
-            item = book.items.get(x.code)
-            if item is None or item.category is None or case.line_findings[i] is not None:
-                continue
-            cat = item.category
-            if cat is ServiceCategory.HOSPITALISATION:
-                bits |= ADMISSION
-            elif cat is ServiceCategory.DELIVERY:
-                bits |= DELIVERY
-            elif cat is ServiceCategory.ANTENATAL:
-                bits |= ANTENATAL
+    """The visit kinds a claim counts as, from its setting and its open lines' items."""
+    bits = _CLASS_BITS.get(case.claim.encounter.encounter_class, VISIT)
+    for spec, finding in zip(case.specs, case.line_findings, strict=False):
+        if spec is not None and finding is None:
+            bits |= spec.visits
     return bits
 
 

@@ -156,7 +156,12 @@ def to_document(c: ClaimInput) -> dict[str, Any]:
             "diagnoses": [{"code": d.code, "primary": d.primary} for d in e.diagnoses],
         },
         "lines": [
-            {"sequence": x.sequence, "code": x.code, "quantity": x.quantity, "unit_price": x.unit_price}
+            {
+                "sequence": x.sequence,
+                "code": x.code,
+                "quantity": x.quantity,
+                "unit_price": x.unit_price,
+            }
             for x in c.lines
         ],
     }
@@ -174,18 +179,37 @@ def to_document(c: ClaimInput) -> dict[str, Any]:
         out["encounter"]["practitioner"] = e.practitioner
     if e.labs:
         out["encounter"]["labs"] = [
-            {k: v for k, v in (("name", x.name), ("value", x.value), ("unit", x.unit),
-                               ("loinc", x.loinc), ("item", x.item_code)) if v is not None}
+            {
+                k: v
+                for k, v in (
+                    ("name", x.name),
+                    ("value", x.value),
+                    ("unit", x.unit),
+                    ("loinc", x.loinc),
+                    ("item", x.item_code),
+                )
+                if v is not None
+            }
             for x in e.labs
         ]
     if e.vitals:
         out["encounter"]["vitals"] = [
-            {k: v for k, v in (("name", x.name), ("value", x.value), ("unit", x.unit),
-                               ("loinc", x.loinc)) if v is not None}
+            {
+                k: v
+                for k, v in (
+                    ("name", x.name),
+                    ("value", x.value),
+                    ("unit", x.unit),
+                    ("loinc", x.loinc),
+                )
+                if v is not None
+            }
             for x in e.vitals
         ]
     if e.answers:
-        out["encounter"]["answers"] = [{"question": a.question, "answer": a.answer} for a in e.answers]
+        out["encounter"]["answers"] = [
+            {"question": a.question, "answer": a.answer} for a in e.answers
+        ]
     return out
 
 

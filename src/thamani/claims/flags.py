@@ -28,11 +28,18 @@ NONE: tuple[Finding, ...] = ()
 
 
 def primary_category(case: Case) -> str:
-    dx = case.claim.encounter.diagnoses
-    if not dx:
-        return ""
-    first = next((d for d in dx if d.primary), dx[0])
-    return diagnoses.normalise(first.code)[:3]
+    """The ICD-10 category of the claim's primary diagnosis (kept on the case)."""
+    if not case.category:
+        dx = case.claim.encounter.diagnoses
+        if dx:
+            first = dx[0]
+            if not first.primary:
+                for d in dx:
+                    if d.primary:
+                        first = d
+                        break
+            case.category = diagnoses.normalise(first.code)[:3]
+    return case.category
 
 
 def repeated_diagnosis(case: Case, ctx: Context) -> Sequence[Finding]:
@@ -45,8 +52,11 @@ def repeated_diagnosis(case: Case, ctx: Context) -> Sequence[Finding]:
     cat = primary_category(case)
     if not cat:
         return NONE
-    since = case.day - rules.repeat_diagnosis_days
-    seen = 1 + sum(1 for d, _p, c in ctx.usage[e.id].history if c == cat and since < d <= case.day)
+    since, day = case.day - rules.repeat_diagnosis_days, case.day
+    seen = 1
+    for d, _p, c in ctx.usage[e.id].history:
+        if c == cat and since < d <= day:
+            seen += 1
     if seen >= rules.repeat_diagnosis_count:
         return (
             Finding(
@@ -65,7 +75,8 @@ def several_providers(case: Case, ctx: Context) -> Sequence[Finding]:
     u = ctx.usage.get(e.id)
     if u is None:
         return NONE
-    others = {p for d, p, _c in u.history if d == case.day and p != case.provider_id}
+    day, me = case.day, case.provider_id
+    others = {p for d, p, _c in u.history if d == day and p != me}
     if others:
         return (
             Finding(

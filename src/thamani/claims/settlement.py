@@ -15,25 +15,37 @@ moves it directly on the ledger:
 - **Release** (``release``): voids a pre-authorisation's pending transfer.
 - **Reversal** (``reverse``): correcting transfers the other way (never an edit), linked.
 
+Every call takes a *recorder*: a function that writes the claims' own rows (their status,
+their lines, the usage counters) and that runs inside the very transaction that commits
+the money. A claim and its payment are stored together or not at all; there is no moment
+when one exists without the other. Each call is one ledger batch, so it holds at most
+8,190 transfers (the longest chain, three).
+
 Transfer ids are derived from the claim id and the purpose, so settling the same claim
-again (after a crash, or a retry) can never move money twice: the ledger answers
-``exists``.
+again (a retry) can never move money twice: the ledger answers ``exists``.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import Connection
+
 from thamani.ledger.codes import AccountCode, TransferCode
-from thamani.ledger.ids import ID_MAX, new_id
+from thamani.ledger.ids import new_id
+from thamani.ledger.machine import TransferBatch
 from thamani.ledger.records import BATCH_MAX, Account, Transfer, TransferFlags
 from thamani.ledger.results import TransferResult
 from thamani.ledger.service import Ledger
+
+#: The longest chain a claim makes: post a pre-authorisation, pay the rest, take a co-pay.
+LONGEST_CHAIN = 3
+#: Claims one call may settle (one ledger batch).
+MAX_CHAINS = BATCH_MAX // LONGEST_CHAIN
 
 _LINKED = int(TransferFlags.LINKED)
 _PENDING = int(TransferFlags.PENDING)
@@ -55,12 +67,14 @@ class Purpose(enum.IntEnum):
 
 
 def transfer_id(claim_id: int, purpose: Purpose) -> int:
-    """The id of the transfer made for a claim and a purpose: the same, always."""
-    raw = hashlib.blake2b(
-        claim_id.to_bytes(16, "big") + bytes([purpose]), digest_size=16, person=b"thamani-claim"
-    ).digest()
-    value = int.from_bytes(raw, "big") | 1
-    return value if value != ID_MAX else value - 2
+    """The id of the transfer made for a claim and a purpose: the same, always.
+
+    The claim's id with its lowest four bits replaced by the purpose. Claim ids are
+    ``new_id()``s (48 bits of time, 80 random bits), so two claims' transfer ids differ in
+    their random bits, and no other transfer (also a ``new_id()``) shares them but by a
+    76-bit coincidence.
+    """
+    return (claim_id & ~0xF) | int(purpose)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +139,24 @@ class Settled:
     transfer_ids: tuple[int, ...]
 
 
+Recorder = Callable[[Connection, list["Settled"]], None]
+"""Writes the claims' rows given the outcomes, inside the transaction that moves the money
+(it may run more than once if the ledger has to decide its batch again: only the last run
+commits)."""
+
+
 class Settlement(Protocol):
-    """Moves claims' money. One result per request, in order."""
+    """Moves claims' money; each call's ``record`` commits with it. One result per request."""
 
-    def reserve(self, holds: Sequence[Hold]) -> list[Settled]: ...
+    def settle(
+        self, holds: Sequence[Hold], payments: Sequence[Payment], record: Recorder
+    ) -> list[Settled]:
+        """Reserve the holds and make the payments (results: holds first, then payments)."""
+        ...
 
-    def pay(self, payments: Sequence[Payment]) -> list[Settled]: ...
+    def release(self, preauth_ids: Sequence[int], record: Recorder) -> list[Settled]: ...
 
-    def release(self, preauth_ids: Sequence[int]) -> list[Settled]: ...
-
-    def reverse(self, payments: Sequence[Payment]) -> list[Settled]: ...
+    def reverse(self, payments: Sequence[Payment], record: Recorder) -> list[Settled]: ...
 
 
 class LedgerSettlement:
@@ -146,31 +168,16 @@ class LedgerSettlement:
         self._wallet_ledgers: dict[int, int] = {}
         self._lock = threading.Lock()
 
-    def reserve(self, holds: Sequence[Hold]) -> list[Settled]:
-        chains = [
-            [
-                Transfer(
-                    transfer_id(h.claim_id, Purpose.HOLD),
-                    h.fund_account_id,
-                    h.receivable_account_id,
-                    h.amount,
-                    h.ledger,
-                    TransferCode.PRE_AUTHORISATION,
-                    _PENDING,
-                    timeout=h.timeout_seconds,
-                    user_data_128=h.claim_id,
-                )
-            ]
-            for h in holds
-        ]
-        return self._submit([h.claim_id for h in holds], chains)
-
-    def pay(self, payments: Sequence[Payment]) -> list[Settled]:
+    def settle(
+        self, holds: Sequence[Hold], payments: Sequence[Payment], record: Recorder
+    ) -> list[Settled]:
         self._prepare_co_pays(payments)
-        chains = [self._payment_chain(p) for p in payments]
-        return self._submit([p.claim_id for p in payments], chains)
+        chains = [[self._hold(h)] for h in holds]
+        chains.extend(self._payment_chain(p) for p in payments)
+        ids = [h.claim_id for h in holds] + [p.claim_id for p in payments]
+        return self._submit(ids, chains, record)
 
-    def release(self, preauth_ids: Sequence[int]) -> list[Settled]:
+    def release(self, preauth_ids: Sequence[int], record: Recorder) -> list[Settled]:
         chains = [
             [
                 Transfer(
@@ -182,9 +189,9 @@ class LedgerSettlement:
             ]
             for pid in preauth_ids
         ]
-        return self._submit(list(preauth_ids), chains)
+        return self._submit(list(preauth_ids), chains, record)
 
-    def reverse(self, payments: Sequence[Payment]) -> list[Settled]:
+    def reverse(self, payments: Sequence[Payment], record: Recorder) -> list[Settled]:
         self._prepare_co_pays(payments)
         chains = []
         for p in payments:
@@ -216,7 +223,21 @@ class LedgerSettlement:
                     )
                 )
             chains.append(chain)
-        return self._submit([p.claim_id for p in payments], chains)
+        return self._submit([p.claim_id for p in payments], chains, record)
+
+    @staticmethod
+    def _hold(h: Hold) -> Transfer:
+        return Transfer(
+            transfer_id(h.claim_id, Purpose.HOLD),
+            h.fund_account_id,
+            h.receivable_account_id,
+            h.amount,
+            h.ledger,
+            TransferCode.PRE_AUTHORISATION,
+            _PENDING,
+            timeout=h.timeout_seconds,
+            user_data_128=h.claim_id,
+        )
 
     # -- internals ----------------------------------------------------------------------
 
@@ -324,31 +345,35 @@ class LedgerSettlement:
             if to_open:
                 self.ledger.create_accounts(to_open)
 
-    def _submit(self, claim_ids: list[int], chains: list[list[Transfer]]) -> list[Settled]:
-        """Submit chains (each linked inside) in ledger batches; one outcome per chain."""
-        out: list[Settled] = []
+    def _submit(
+        self, claim_ids: list[int], chains: list[list[Transfer]], record: Recorder
+    ) -> list[Settled]:
+        """Submit the chains (each linked inside) as one ledger batch, ``record`` in its
+        commit; one outcome per chain."""
         batch: list[Transfer] = []
-        spans: list[tuple[int, int, int]] = []
-
-        def flush() -> None:
-            results = self.ledger.create_transfers(batch) if batch else []
-            for cid, start, end in spans:
-                out.append(_outcome(cid, batch[start:end], results[start:end]))
-            batch.clear()
-            spans.clear()
-
-        for cid, chain in zip(claim_ids, chains, strict=True):
-            if len(batch) + len(chain) > BATCH_MAX:
-                flush()
-            if not chain:
-                spans.append((cid, len(batch), len(batch)))
-                continue
+        spans: list[tuple[int, int]] = []
+        for chain in chains:
             start = len(batch)
+            last = len(chain) - 1
             for k, t in enumerate(chain):
-                last = k == len(chain) - 1
-                batch.append(t if last else _with_flags(t, t.flags | _LINKED))
-            spans.append((cid, start, len(batch)))
-        flush()
+                batch.append(t if k == last else _with_flags(t, t.flags | _LINKED))
+            spans.append((start, len(batch)))
+        if len(batch) > BATCH_MAX:
+            raise ValueError(
+                f"one settlement holds at most {BATCH_MAX} transfers, not {len(batch)}"
+            )
+        out: list[Settled] = []
+
+        def also(conn: Connection, decided: TransferBatch) -> None:
+            results = decided.results
+            out.clear()
+            out.extend(
+                _outcome(cid, batch[a:b], results[a:b])
+                for cid, (a, b) in zip(claim_ids, spans, strict=True)
+            )
+            record(conn, out)
+
+        self.ledger.submit(batch, also=also)
         return out
 
 

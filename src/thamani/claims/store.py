@@ -40,8 +40,6 @@ from thamani.schemes.records import EncounterClass
 _CHUNK = 900
 _USE = {ClaimUse.CLAIM: 1, ClaimUse.PREAUTHORIZATION: 2}
 _USE_OF = {v: k for k, v in _USE.items()}
-_LINE_STATUS = {LineStatus.ACCEPTED: 0, LineStatus.PARTIAL: 1, LineStatus.REJECTED: 2}
-_LINE_STATUS_OF = {v: k for k, v in _LINE_STATUS.items()}
 
 COLUMNS = (
     "no",
@@ -88,35 +86,20 @@ def use_code(use: ClaimUse) -> int:
 
 
 def lines_json(lines: Sequence[Line]) -> str:
-    return orjson.dumps(
-        [
-            [
-                x.sequence,
-                x.code,
-                x.quantity,
-                x.asked,
-                x.valuated,
-                x.payer,
-                x.co_pay,
-                x.deductible,
-                x.not_covered,
-                _LINE_STATUS[x.status],
-                x.reason,
-                x.message,
-            ]
-            for x in lines
-        ]
-    ).decode()
+    """Lines as arrays in ``Line``'s field order (the status as its text)."""
+    return orjson.dumps([tuple(x) for x in lines]).decode()
 
 
 def _lines(text: str) -> tuple[Line, ...]:
     return tuple(
-        Line(s, c, q, a, v, p, cp, d, n, _LINE_STATUS_OF[st], r, m)
+        Line(s, c, q, a, v, p, cp, d, n, LineStatus(st), r, m)
         for s, c, q, a, v, p, cp, d, n, st, r, m in orjson.loads(text)
     )
 
 
 def findings_json(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "[]"
     return orjson.dumps([[f.code, f.message, f.line] for f in findings]).decode()
 
 
@@ -201,15 +184,14 @@ def load_policy_usage(conn: Connection, policy_ids: Iterable[int]) -> dict[int, 
 def save_usage(
     conn: Connection, usage: dict[int, MemberUsage], policies: dict[int, PolicyUsage]
 ) -> None:
-    """Write the usage rows changed in memory (one upsert statement per ~2,000 rows)."""
+    """Write the usage rows changed in memory (one upsert statement per ~2,000 rows).
+
+    The flags are left as they are: the transaction may be run again, and the memory is
+    dropped after the use case anyway."""
     rows = [(k, u.dumps()) for k, u in usage.items() if u.dirty]
     bulk_upsert(conn, "claim_usage", ("enrolment_id", "data"), ("enrolment_id",), rows)
     prow = [(k, u.dumps()) for k, u in policies.items() if u.dirty]
     bulk_upsert(conn, "policy_usage", ("policy_id", "data"), ("policy_id",), prow)
-    for u in usage.values():
-        u.dirty, u.stored = False, True
-    for p in policies.values():
-        p.dirty, p.stored = False, True
 
 
 def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderStats:
@@ -240,30 +222,11 @@ def save_stats(conn: Connection, stats: ProviderStats) -> None:
         ("programme_id", "provider_id"),
         rows,
     )
-    stats.stored |= stats.dirty
-    stats.dirty.clear()
 
 
 # -- reading ------------------------------------------------------------------------------
 
 _LIVE = (ClaimStatus.REJECTED.value, ClaimStatus.REVERSED.value)
-
-
-def live_duplicates(conn: Connection, keys: Iterable[int]) -> set[int]:
-    """Those of ``keys`` held by a claim that is neither rejected nor reversed."""
-    wanted = [k for k in set(keys) if k]
-    out: set[int] = set()
-    for i in range(0, len(wanted), _CHUNK):
-        out.update(
-            conn.execute(
-                select(claims.c.dup_key).where(
-                    and_(
-                        claims.c.dup_key.in_(wanted[i : i + _CHUNK]), claims.c.status.not_in(_LIVE)
-                    )
-                )
-            ).scalars()
-        )
-    return out
 
 
 def by_references(
@@ -390,9 +353,12 @@ def input_of(conn: Connection, no: int) -> Any:
     return payload.loads(raw)
 
 
-def policy_of(conn: Connection, no: int) -> tuple[int | None, int]:
-    r = conn.execute(select(claims.c.policy_id, claims.c.visits).where(claims.c.no == no)).one()
-    return r.policy_id, r.visits
+def usage_keys(conn: Connection, no: int) -> tuple[int | None, int, int | None]:
+    """A claim's policy, the visit kinds it counted as, and its duplicate key."""
+    r = conn.execute(
+        select(claims.c.policy_id, claims.c.visits, claims.c.dup_key).where(claims.c.no == no)
+    ).one()
+    return r.policy_id, r.visits, r.dup_key
 
 
 def search(

@@ -18,8 +18,8 @@ import orjson
 #: Visit kinds a claim counts as, as bits of the claim's ``visits`` column.
 VISIT, ADMISSION, DELIVERY, ANTENATAL = 1, 2, 4, 8
 
-#: Entries of recent history kept per member (for the review flags).
-HISTORY_MAX = 24
+#: Entries of recent history kept per member (for the review flags), at most.
+HISTORY_MAX = 16
 
 
 @dataclass(slots=True)
@@ -29,9 +29,11 @@ class MemberUsage:
     visits, admissions, deliveries, antenatal: claims counted as each.
     paid: what the programme paid, by bucket.
     deductible: what the member paid towards deductibles, by bucket.
-    quantity: units by item code.
-    last: the last service day by item code.
-    history: recent encounters as [day, provider id, ICD-10 category], oldest first.
+    quantity: units by item code (items with a quantity limit only).
+    last: the last service day by item code (items with a minimum interval only).
+    history: recent encounters as [day, provider id, ICD-10 category], oldest first
+        (only those inside the longest window the review flags look back over).
+    keys: duplicate keys of the live claims of the period (see ``duplicate_key``).
     stored: a row exists in the store.
     dirty: changed since loaded.
     """
@@ -45,6 +47,7 @@ class MemberUsage:
     quantity: dict[str, int] = field(default_factory=dict)
     last: dict[str, int] = field(default_factory=dict)
     history: list[list[Any]] = field(default_factory=list)
+    keys: list[int] = field(default_factory=list)
     stored: bool = False
     dirty: bool = False
 
@@ -69,10 +72,14 @@ class MemberUsage:
         if bits & ANTENATAL:
             self.antenatal = max(0, self.antenatal - 1)
 
-    def remember(self, day: int, provider: int, category: str) -> None:
-        self.history.append([day, provider, category])
-        if len(self.history) > HISTORY_MAX:
-            del self.history[0 : len(self.history) - HISTORY_MAX]
+    def remember(self, day: int, provider: int, category: str, window: int) -> None:
+        """Add an encounter; forget those more than ``window`` days before the newest."""
+        h = self.history
+        h.append([day, provider, category])
+        newest = max(day, h[-2][0]) if len(h) > 1 else day
+        keep = [x for x in h if newest - x[0] <= window][-HISTORY_MAX:]
+        if len(keep) != len(h):
+            self.history = keep
 
     def dumps(self) -> str:
         return orjson.dumps(
@@ -83,6 +90,7 @@ class MemberUsage:
                 "q": self.quantity,
                 "l": self.last,
                 "h": self.history,
+                "k": self.keys,
             }
         ).decode()
 
@@ -90,7 +98,9 @@ class MemberUsage:
     def loads(cls, text: str) -> MemberUsage:
         d = orjson.loads(text)
         v = d["v"]
-        return cls(v[0], v[1], v[2], v[3], d["p"], d["d"], d["q"], d["l"], d["h"], stored=True)
+        return cls(
+            v[0], v[1], v[2], v[3], d["p"], d["d"], d["q"], d["l"], d["h"], d["k"], stored=True
+        )
 
 
 @dataclass(slots=True)

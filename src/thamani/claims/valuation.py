@@ -40,20 +40,22 @@ def member_part(valuated: int, quantity: int, share: Share) -> int:
     return 0
 
 
-def _owed(caps: Caps, used: list[int]) -> int:
-    """The most still owed towards any of these deductible caps."""
+def _owed(caps: Caps, used: list[int], extra: list[int] | None = None) -> int:
+    """The most still owed towards any of these deductible caps (0 when all are met)."""
     owed = 0
     for bucket, cap in caps:
-        left = cap - used[bucket]
+        left = cap - used[bucket] - (extra[bucket] if extra is not None else 0)
         if left > owed:
             owed = left
     return owed
 
 
-def _left(caps: Caps, used: list[int], best: int | None) -> int | None:
-    """The least left under any of these ceiling caps (``best`` so far, None: no cap)."""
+def _left(
+    caps: Caps, used: list[int], best: int | None, extra: list[int] | None = None
+) -> int | None:
+    """The least left under any of these ceiling caps (``best`` so far; None: no cap)."""
     for bucket, cap in caps:
-        left = cap - used[bucket]
+        left = cap - used[bucket] - (extra[bucket] if extra is not None else 0)
         if left < 0:
             left = 0
         if best is None or left < best:
@@ -62,91 +64,61 @@ def _left(caps: Caps, used: list[int], best: int | None) -> int | None:
 
 
 def valuate(case: Case, ctx: Context) -> None:
-    """Price the case's open lines and split them; fills ``case.lines`` and its deltas."""
-    book, acc, e = case.book, case.accreditation, case.enrolment
+    """Price the case's open lines and split them; fills ``case.lines`` and its deltas.
+
+    Every applicable deductible counter grows by the same amount on each line, and so
+    does every applicable ceiling counter: so the largest amount owed and the least left
+    are found once per claim and then only counted down line by line.
+    """
+    book, e = case.book, case.enrolment
     assert book is not None
-    assert acc is not None
     assert e is not None
-    cur = book.programme.currency
     hospital = 1 if case.claim.encounter.encounter_class.hospital else 0
-    prices = book.prices[acc.level]
-    care, group = case.claim.encounter.care_type, case.group
-    usage = ctx.usage.get(e.id)
-    m_paid = usage.paid if usage is not None else [0, 0, 0]
-    m_ded = usage.deductible if usage is not None else [0, 0, 0]
+    cell = case.cell
+    pays_all = book.member_pays_all
     ded, ceil = book.deductibles, book.ceilings
-    ded_member, ded_treat, ded_policy = (
-        ded.member[hospital],
-        ded.treatment[hospital],
-        ded.policy[hospital],
-    )
-    ceil_member, ceil_treat, ceil_policy = (
-        ceil.member[hospital],
-        ceil.treatment[hospital],
-        ceil.policy[hospital],
-    )
-    if ded_policy or ceil_policy:
-        pu = ctx.policies.get(e.policy_id)
-        p_paid = pu.paid if pu is not None else [0, 0, 0]
-        p_ded = pu.deductible if pu is not None else [0, 0, 0]
-    else:
-        p_paid = p_ded = [0, 0, 0]
-    # This claim's own additions (the treatment's usage, and what it adds to the others).
+    owed = 0
+    left: int | None = None
+    dm, dt, dp = ded.member[hospital], ded.treatment[hospital], ded.policy[hospital]
+    cm, ct, cp = ceil.member[hospital], ceil.treatment[hospital], ceil.policy[hospital]
+    if dm or dt or dp or cm or ct or cp:
+        u = ctx.usage.get(e.id)
+        pu = ctx.policies.get(e.policy_id) if (dp or cp) else None
+        zero = [0, 0, 0]
+        m_paid, m_ded = (u.paid, u.deductible) if u is not None else (zero, zero)
+        p_paid, p_ded = (pu.paid, pu.deductible) if pu is not None else (zero, zero)
+        owed = max(_owed(dm, m_ded), _owed(dt, zero), _owed(dp, p_ded))
+        left = _left(cp, p_paid, _left(ct, zero, _left(cm, m_paid, None)))
+    split = 1 if hospital else 2
+    cur = book.programme.currency
     t_paid, t_ded = case.paid, case.deductible
-    any_ded = bool(ded_member or ded_treat or ded_policy)
-    any_ceil = bool(ceil_member or ceil_treat or ceil_policy)
-    touched = ((0,) + ((1,) if hospital else (2,))) if (any_ded or any_ceil) else (0,)
     out: list[Line] = []
-    for i, x in enumerate(case.claim.lines):
+    for i, (x, spec) in enumerate(zip(case.claim.lines, case.specs, strict=True)):
         asked = x.unit_price * x.quantity
         finding = case.line_findings[i]
-        if finding is not None:
+        if finding is not None or spec is None or spec.price is None:
+            code = finding.code if finding else None
+            msg = finding.message if finding else None
             out.append(
-                Line(
-                    x.sequence,
-                    x.code,
-                    x.quantity,
-                    asked,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    LineStatus.REJECTED,
-                    finding.code,
-                    finding.message,
-                )
+                Line(x.sequence, x.code, x.quantity, asked, 0, 0, 0, 0, 0, _REJECTED, code, msg)
             )
             continue
-        valuated = prices[x.code] * x.quantity
-        if book.member_pays_all:
-            co_pay = valuated
-        else:
-            co_pay = member_part(
-                valuated, x.quantity, book.items[x.code].cost_share.share(care, group)
-            )
+        valuated = spec.price * x.quantity
+        co_pay = valuated if pays_all else member_part(valuated, x.quantity, spec.shares[cell])
         payer = valuated - co_pay
-        deductible = 0
-        if any_ded and payer:
-            owed = max(
-                _owed(ded_member, _sum(m_ded, t_ded)),
-                _owed(ded_treat, t_ded),
-                _owed(ded_policy, _sum(p_ded, t_ded)),
-            )
-            deductible = min(owed, payer)
+        deductible = not_covered = 0
+        status, reason, message = _ACCEPTED, None, None
+        if owed and payer:
+            deductible = owed if owed < payer else payer
             payer -= deductible
-        not_covered = 0
-        status, reason, message = LineStatus.ACCEPTED, None, None
-        if any_ceil and payer:
-            left = _left(ceil_member, _sum(m_paid, t_paid), None)
-            left = _left(ceil_treat, t_paid, left)
-            left = _left(ceil_policy, _sum(p_paid, t_paid), left)
-            if left is not None and left < payer:
+            owed -= deductible
+        if left is not None and payer:
+            if left < payer:
                 not_covered = payer - left
                 payer = left
                 reason = Reason.CEILING_REACHED.value
                 if payer == 0 and co_pay == 0 and deductible == 0:
-                    status = LineStatus.REJECTED
+                    status = _REJECTED
                     message = f"{x.code}: the ceiling is reached; nothing is left to pay"
                 else:
                     status = LineStatus.PARTIAL
@@ -154,9 +126,12 @@ def valuate(case: Case, ctx: Context) -> None:
                         f"{x.code}: the ceiling leaves {format_amount(payer, cur)}"
                         f" of {format_amount(payer + not_covered, cur)}"
                     )
-        for b in touched:
-            t_paid[b] += payer
-            t_ded[b] += deductible
+            left -= payer
+        if payer or deductible:
+            t_paid[0] += payer
+            t_paid[split] += payer
+            t_ded[0] += deductible
+            t_ded[split] += deductible
         out.append(
             Line(
                 x.sequence,
@@ -173,10 +148,10 @@ def valuate(case: Case, ctx: Context) -> None:
                 message,
             )
         )
-        if status is LineStatus.REJECTED:
+        if status is _REJECTED:
             case.line_findings[i] = Finding(reason or "", message or "", x.sequence)
     case.lines = out
 
 
-def _sum(a: list[int], b: list[int]) -> list[int]:
-    return [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+_ACCEPTED = LineStatus.ACCEPTED
+_REJECTED = LineStatus.REJECTED

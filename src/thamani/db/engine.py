@@ -8,7 +8,7 @@ psycopg 3; writers serialise on the rows they lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
@@ -214,6 +214,32 @@ def bulk_upsert(
             _run(conn, cur, sql, list(chain.from_iterable(chunk)))
     finally:
         cur.close()
+
+
+def select_in(
+    conn: Connection, sql: str, values: Sequence[Any], *, chunk: int = 900
+) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (with one ``{in}`` where the IN list goes) for many values.
+
+    Runs on the driver's cursor, chunk by chunk: rows come back as plain tuples with no
+    type processing (SQLite gives dates as ISO text), for batch paths that read tens of
+    thousands of rows. Runs inside the caller's transaction.
+    """
+    if not values:
+        return []
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    out: list[tuple[Any, ...]] = []
+    try:
+        for start in range(0, len(values), chunk):
+            part = list(values[start : start + chunk])
+            cur.execute(sql.format(**{"in": ", ".join([mark] * len(part))}), part)
+            out.extend(cur.fetchall())
+    finally:
+        cur.close()
+    return out
 
 
 def bulk_execute(conn: Connection, sql_qmark: str, rows: list[Any]) -> None:

@@ -110,13 +110,18 @@ class Writer:
         self,
         transfers: Sequence[Transfer],
         may_debit: Callable[[AccountState], bool] | None,
+        also: Callable[[Connection, TransferBatch], None] | None = None,
     ) -> TransferBatch:
+        """Decide and commit a batch. ``also`` runs inside the committing transaction,
+        after the ledger's rows are written and with the batch's results, so that other
+        rows (a claim and its payment) commit with the money or not at all; it runs again
+        if the batch has to be decided again, and also when no transfer was recorded."""
         optimistic = True
         conflicts = 0
         while True:
             decided = self._decide(transfers, may_debit, optimistic=optimistic)
             try:
-                self._commit(decided)
+                self._commit(decided, also)
             except _Stale:
                 continue
             except SQLIntegrityError:
@@ -224,7 +229,9 @@ class Writer:
         m.epoch = epoch
         m.valid = True
 
-    def _commit(self, d: _Decided) -> None:
+    def _commit(
+        self, d: _Decided, also: Callable[[Connection, TransferBatch], None] | None = None
+    ) -> None:
         with self._turns:
             while self._turn != d.ticket:
                 self._turns.wait()
@@ -232,12 +239,15 @@ class Writer:
         try:
             if d.epoch != self._epoch:
                 raise _Stale
-            if d.batch.entries:
+            if d.batch.entries or also is not None:
                 with write_transaction(self.engine) as conn:
                     h = store.lock_head(conn, self.signer)
                     if (h.seq, h.hash) != (d.before.seq, d.before.hash):
                         raise _Stale  # another process wrote since this memory was read
-                    self._write(conn, h, d)
+                    if d.batch.entries:
+                        self._write(conn, h, d)
+                    if also is not None:
+                        also(conn, d.batch)
             failed = False
         finally:
             with self._turns:

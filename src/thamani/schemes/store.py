@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select, update
 
+from thamani.db.engine import select_in
 from thamani.db.tables import (
     benefit_items,
     enrolments,
@@ -387,14 +388,23 @@ def insert_household(conn: Connection, reference: str, name: str, area: str, now
     )
 
 
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+_MEMBER_SQL = (
+    "SELECT id, household_id, reference, name, sex, birth_date, party_id, wallet_account_id"
+    " FROM members WHERE reference IN ({in})"
+)
+
+
 def members_by_reference(conn: Connection, refs: Iterable[str]) -> dict[str, Member]:
-    wanted = list(set(refs))
+    """Members by member number (a batch path: plain rows, no per-row type processing)."""
     out: dict[str, Member] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        for r in conn.execute(
-            select(members).where(members.c.reference.in_(wanted[i : i + _CHUNK]))
-        ):
-            out[r.reference] = _member(r)
+    for mid, hid, ref, name, sex, born, party, wallet in select_in(
+        conn, _MEMBER_SQL, list(set(refs))
+    ):
+        out[ref] = Member(mid, hid, ref, name, Sex(sex), _day(born), party, from_bytes(wallet))
     return out
 
 
@@ -485,17 +495,18 @@ def insert_enrolments(conn: Connection, rows: Sequence[Enrolment]) -> None:
         )
 
 
+_ENROLMENT_SQL = (
+    "SELECT id, policy_id, programme_id, member_id, start_date, end_date"
+    " FROM enrolments WHERE member_id IN ({in})"
+)
+
+
 def enrolments_of(conn: Connection, member_ids: Iterable[int]) -> dict[int, list[Enrolment]]:
-    """Every enrolment of these members, by member, oldest first."""
-    wanted = list(set(member_ids))
+    """Every enrolment of these members, by member, oldest first (a batch path)."""
     out: dict[int, list[Enrolment]] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        for r in conn.execute(
-            select(enrolments)
-            .where(enrolments.c.member_id.in_(wanted[i : i + _CHUNK]))
-            .order_by(enrolments.c.start_date)
-        ):
-            out.setdefault(r.member_id, []).append(_enrolment(r))
+    rows = select_in(conn, _ENROLMENT_SQL, list(set(member_ids)))
+    for eid, pol, prog, mid, start, end in sorted(rows, key=lambda r: (r[3], str(r[4]))):
+        out.setdefault(mid, []).append(Enrolment(eid, pol, prog, mid, _day(start), _day(end)))
     return out
 
 

@@ -68,7 +68,6 @@ claims = Table(
     Column("settlement", String(64), nullable=True),
     Index("ix_claims_id", "id", unique=True),
     Index("ix_claims_provider_reference", "provider_id", "reference", unique=True),
-    Index(None, "dup_key"),
     Index(None, "status", "programme_id"),
     Index(None, "member_id"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-23 23:46:10.226850
+Create Date: 2026-11-24 00:04:08.674862
 """
 
 from __future__ import annotations
@@ -88,7 +88,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("no", name=op.f("pk_claims")),
     )
     with op.batch_alter_table("claims", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_claims_dup_key"), ["dup_key"], unique=False)
         batch_op.create_index("ix_claims_id", ["id"], unique=True)
         batch_op.create_index(batch_op.f("ix_claims_member_id"), ["member_id"], unique=False)
         batch_op.create_index(
@@ -329,7 +328,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_claims_provider_reference")
         batch_op.drop_index(batch_op.f("ix_claims_member_id"))
         batch_op.drop_index("ix_claims_id")
-        batch_op.drop_index(batch_op.f("ix_claims_dup_key"))
 
     op.drop_table("claims")
     op.drop_table("claim_usage")
