@@ -35,7 +35,7 @@ def postgres_available() -> str | None:
             c.execute(text("SELECT 1"))
         eng.dispose()
         _pg_reason.append("")
-    except Exception as e:  # noqa: BLE001 - any failure means: skip with the reason
+    except Exception as e:
         _pg_reason.append(f"PostgreSQL at {PG_URL} is not reachable: {type(e).__name__}: {e}")
     return _pg_reason[0] or None
 

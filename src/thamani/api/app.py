@@ -8,11 +8,11 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from thamani import __version__
 from thamani.api import problems
-from thamani.api.routers import ledger, parties
+from thamani.api.fhir import create_fhir_app
+from thamani.api.routers import claims, ledger, parties, schemes
 from thamani.config import Settings
 from thamani.platform import Platform, open_platform
 
@@ -50,7 +50,6 @@ def create_app(
             " `Authorization: Bearer thm_...` (tokens come from `thamani token create`)."
             " Errors are RFC 9457 problem documents."
         ),
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.platform = plat
@@ -62,6 +61,9 @@ def create_app(
 
     app.include_router(parties.router, prefix="/v1")
     app.include_router(ledger.router, prefix="/v1")
+    app.include_router(schemes.router, prefix="/v1")
+    app.include_router(claims.router, prefix="/v1")
+    app.mount("/fhir", create_fhir_app(plat))
     return app
 
 

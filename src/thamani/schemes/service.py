@@ -245,6 +245,19 @@ class Schemes:
                 return [p for p in store.list_programmes(conn) if p.id in ids]
             return []
 
+    def currency_of(self, programme_code: str | None, coverage_id: int | None) -> str | None:
+        """The currency of a programme named by code or by an enrolment (None: unknown)."""
+        with read_transaction(self.engine) as conn:
+            if programme_code:
+                p = store.programme_by_code(conn, programme_code)
+                return p.currency if p else None
+            if coverage_id is not None:
+                e = store.enrolments_by_id(conn, [coverage_id]).get(coverage_id)
+                if e is not None:
+                    found = store.programmes_by_id(conn, [e.programme_id]).get(e.programme_id)
+                    return found.currency if found else None
+        return None
+
     def definitions(self, programme_ids: Sequence[int]) -> dict[int, Definition]:
         """Definitions by programme id (for the claims room; no access check)."""
         with read_transaction(self.engine) as conn:

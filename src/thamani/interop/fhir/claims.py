@@ -66,8 +66,9 @@ CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
 DIAGNOSIS_TYPE = "http://terminology.hl7.org/CodeSystem/ex-diagnosistype"
 
-#: Resolves a currency for amounts without one: (programme code, coverage id) -> ISO code.
-CurrencyOf = Callable[[str | None, int | None], str]
+#: Resolves a currency for amounts without one: (programme code, coverage id) -> ISO code
+#: (None when the claim does not say which programme it is for).
+CurrencyOf = Callable[[str | None, int | None], str | None]
 
 
 def _fail(where: str, message: str, code: str = "value") -> FhirError:
@@ -128,9 +129,9 @@ def read_claim(resource: Any, currency_of: CurrencyOf, prefix: str = "Claim") ->
     programme: str | None = None
     coverage: int | None = None
     preauth = 0
-    if c.insurer is not None and c.insurer.identifier is not None:
-        if c.insurer.identifier.system == PROGRAMME:
-            programme = c.insurer.identifier.value
+    insurer = c.insurer.identifier if c.insurer is not None else None
+    if insurer is not None and insurer.system == PROGRAMME:
+        programme = insurer.value
     ins = c.insurance[0] if c.insurance else None
     if ins is not None:
         cov = ins.coverage
@@ -142,7 +143,7 @@ def read_claim(resource: Any, currency_of: CurrencyOf, prefix: str = "Claim") ->
         elif cov.identifier is not None and cov.identifier.value:
             programme = programme or cov.identifier.value
         if ins.preAuthRef:
-            ref = ins.preAuthRef[0]
+            ref = str(ins.preAuthRef[0] or "")
             if not ref.isdigit():
                 raise _fail(f"{prefix}.insurance[0].preAuthRef[0]", f"{ref!r} is not a claim id")
             preauth = int(ref)
@@ -180,13 +181,20 @@ def read_claim(resource: Any, currency_of: CurrencyOf, prefix: str = "Claim") ->
             raise _fail(f"{where}.quantity.value", f"quantity {qty} is not a whole number >= 1")
         price = 0
         if item.unitPrice is not None and item.unitPrice.value is not None:
+            currency = item.unitPrice.currency or cur
+            if currency is None:
+                raise _fail(
+                    f"{where}.unitPrice.currency",
+                    "give the currency (the claim does not name its programme)",
+                    "required",
+                )
             try:
-                price = parse_amount(str(item.unitPrice.value), item.unitPrice.currency or cur)
+                price = parse_amount(str(item.unitPrice.value), currency)
             except InvalidInput as e:
                 raise _fail(f"{where}.unitPrice", e.message) from None
         lines.append(
             LineInput(
-                item.sequence,
+                int(item.sequence or k + 1),
                 code,
                 int(qty),
                 price,
@@ -287,7 +295,7 @@ def _supporting(c: Any, prefix: str) -> dict[str, Any]:
             )
             loinc = _code(s.code, LOINC)
             if s.valueQuantity is not None:
-                value, unit = str(s.valueQuantity.value), s.valueQuantity.unit
+                value, unit = _number(s.valueQuantity.value), s.valueQuantity.unit
             elif s.valueString is not None:
                 value, unit = s.valueString, None
             else:
@@ -303,6 +311,11 @@ def _supporting(c: Any, prefix: str) -> dict[str, Any]:
                 raise _fail(where, "an answer needs code.text and valueString", "required")
             out["answers"].append(Answer(question, s.valueString))
     return out
+
+
+def _number(value: Any) -> str:
+    """A quantity's value as people write it (``118``, ``11.2``), without float noise."""
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -334,7 +347,11 @@ def claim_resource(
         },
         {"category": _concept(INFO, "care-type"), "code": _concept(INFO, e.care_type.value)},
     ]
-    for kind, rows in (("vital-sign", e.vitals), ("lab-result", e.labs)):
+    readings: tuple[tuple[str, tuple[Vital | LabResult, ...]], ...] = (
+        ("vital-sign", e.vitals),
+        ("lab-result", e.labs),
+    )
+    for kind, rows in readings:
         for x in rows:
             code: dict[str, Any] = {"text": x.name}
             if x.loinc:
@@ -352,8 +369,8 @@ def claim_resource(
                 "valueString": a.answer,
             }
         )
-    for n, x in enumerate(info, 1):
-        x["sequence"] = n
+    for n, entry in enumerate(info, 1):
+        entry["sequence"] = n
     insurance: dict[str, Any] = {"sequence": 1, "focal": True}
     if c.coverage is not None:
         insurance["coverage"] = {"reference": f"Coverage/{c.coverage}"}

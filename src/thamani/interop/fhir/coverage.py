@@ -89,10 +89,6 @@ def response_bundle(entries: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]
     """A batch-response Bundle: (HTTP status, resource) per entry, in order."""
     from fhir.resources.R4B.bundle import Bundle
 
-    body = {
-        "resourceType": "Bundle",
-        "type": "batch-response",
-        "entry": [{"resource": res, "response": {"status": status}} for status, res in entries],
-    }
-    Bundle.model_validate({**body, "entry": [{"response": e["response"]} for e in body["entry"]]})
-    return body
+    head = {"resourceType": "Bundle", "type": "batch-response"}
+    Bundle.model_validate({**head, "entry": [{"response": {"status": s}} for s, _ in entries]})
+    return {**head, "entry": [{"resource": r, "response": {"status": s}} for s, r in entries]}
