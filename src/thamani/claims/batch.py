@@ -255,7 +255,7 @@ def payment_of(
 
 
 def holds_and_payments(
-    decided: Sequence[Decided],
+    decided: Sequence[Decided], now_ns: int
 ) -> tuple[list[Hold], list[Decided], list[Payment], list[Decided]]:
     """The pre-authorisations to reserve and the claims to pay in a batch."""
     holds: list[Hold] = []
@@ -285,6 +285,8 @@ def holds_and_payments(
             continue
         _, _, payer, co_pay, ded, _ = d.totals
         pa = c.preauth
+        if pa is not None and (pa.status is not ClaimStatus.AUTHORISED or pa.expires_at <= now_ns):
+            pa = None  # used, released or lapsed: its lines were refused; pay the rest plainly
         payments.append(
             payment_of(
                 d.id,

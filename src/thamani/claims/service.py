@@ -164,7 +164,7 @@ class Claims:
                 )
                 batch.fill_usage(conn, ctx, cases)
             decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
-            holds, held, payments, paying = batch.holds_and_payments(decided)
+            holds, held, payments, paying = batch.holds_and_payments(decided, now)
             write = batch.recorder(
                 decided, held, paying, ctx, actor.party_id if actor else None, now
             )
@@ -453,7 +453,11 @@ class Claims:
             else None
         )
         pa = claim_store.preauths(conn, [c.preauth_id]).get(c.preauth_id) if c.preauth_id else None
-        live = pa is not None and pa.status is ClaimStatus.AUTHORISED
+        live = (
+            pa is not None
+            and pa.status is ClaimStatus.AUTHORISED
+            and pa.expires_at > self.clock.now_ns()
+        )
         totals = _totals(lines)
         return batch.payment_of(
             c.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from itertools import chain
 
 import typer
 from rich.panel import Panel
@@ -22,6 +23,7 @@ def demo(
     ),
 ) -> None:
     """Run the demonstration on the embedded store and print what it did."""
+    from thamani.demo.claims import claims_steps
     from thamani.demo.scenario import steps
 
     base = STATE.settings()
@@ -39,7 +41,8 @@ def demo(
     plat = open_platform(settings)
     try:
         failed = False
-        for n, step in enumerate(steps(plat.ledger, plat.parties, plat.verify_ledger), 1):
+        story = chain(steps(plat.ledger, plat.parties, plat.verify_ledger), claims_steps(plat))
+        for n, step in enumerate(story, 1):
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
             console.print(f"\n{mark} [bold]{n}. {step.title}[/]")
             for line in step.lines:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from thamani import __version__
-from thamani.cli import bench, demo, ledger, parties
+from thamani.cli import bench, claims, demo, ledger, parties, schemes
 from thamani.cli.common import STATE, console, friendly, platform, set_global_options
 from thamani.db.migrate import current_revision, head_revision
 from thamani.parties.records import PartyKind
@@ -24,6 +24,9 @@ app = typer.Typer(
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(parties.party_app, name="party")
 app.add_typer(parties.token_app, name="token")
+app.add_typer(schemes.app, name="programme")
+app.add_typer(claims.app, name="claim")
+app.command("enrol")(schemes.enrol)
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
 

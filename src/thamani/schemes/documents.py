@@ -113,7 +113,9 @@ def _per_age(value: Any) -> Any:
     """A single number stands for adults and children alike."""
     if isinstance(value, int) and not isinstance(value, bool):
         return {"adult": value, "child": value}
-    return value
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"{value!r}: write a whole number, or {{adult: N, child: N}}")
 
 
 PerAgeValue = Annotated[PerAgeIn, BeforeValidator(_per_age)]
@@ -132,7 +134,9 @@ class AgePercents(_Doc):
 def _age_split(value: Any) -> Any:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return {"adult": value, "child": value}
-    return value
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"{value!r}: write one value, or {{adult: ..., child: ...}}")
 
 
 class CareShare(_Doc):
@@ -181,7 +185,11 @@ class CostShareIn(CareShare):
 def _bucketed(value: Any) -> Any:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return {"total": value}
-    return value
+    if isinstance(value, dict):
+        return value
+    raise ValueError(
+        f"{value!r}: write an amount, or {{total: ..., hospital: ..., non_hospital: ...}}"
+    )
 
 
 class BucketedIn(_Doc):
