@@ -108,10 +108,11 @@ class Claims:
         programmes = self._programme_ids(claims)
         with batch.collector_paused(len(claims)):
             payloads = batch.inputs_payloads(claims)
-        self._check_references(claims, providers, payloads)
+        parts = _chunks(claims)
+        self._check_references(claims, providers, payloads, several=len(parts) > 1)
         out: list[Claim] = []
         with batch.collector_paused(len(claims)):
-            for start, end in _chunks(claims):
+            for start, end in parts:
                 out.extend(
                     self._run(
                         claims[start:end],
@@ -177,7 +178,7 @@ class Claims:
                 ) from None
             by_index: dict[int, Claim] = {}
             for i, d in zip(fresh, decided, strict=True):
-                book = d.case.book
+                book = d.case.book or ctx.books.get(d.case.programme_id)
                 by_index[i] = batch.claim_of(
                     d,
                     book.programme.currency if book else "XXX",
@@ -249,8 +250,15 @@ class Claims:
         return out
 
     def _check_references(
-        self, claims: Sequence[ClaimInput], providers: Sequence[int], payloads: Sequence[bytes]
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        payloads: Sequence[bytes],
+        *,
+        several: bool,
     ) -> None:
+        """References given twice, and (for a batch stored in several parts) references
+        stored already for another claim: checked before any part is stored."""
         seen: dict[tuple[int, str], int] = {}
         for i, c in enumerate(claims):
             if not c.reference:
@@ -264,7 +272,7 @@ class Claims:
                     where=f"claims[{i}].reference",
                 )
             seen[key] = i
-        if not seen or len(claims) <= MAX_CHAINS:
+        if not seen or not several:
             return
         with read_transaction(self.engine) as conn:
             stored = claim_store.by_references(conn, list(seen))

@@ -26,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -354,6 +355,8 @@ class EnrolmentIn(_Doc):
 class ProgrammeDocument(_Doc):
     """A programme file."""
 
+    _source: str = PrivateAttr(default="programme")
+
     code: str
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
@@ -389,6 +392,11 @@ class ProgrammeDocument(_Doc):
         if v.upper() not in CURRENCIES:
             raise ValueError(f"unknown currency {v!r}; known: {', '.join(sorted(CURRENCIES))}")
         return v.upper()
+
+    @property
+    def source(self) -> str:
+        """The file (or ``body``) the document was read from, for error messages."""
+        return self._source
 
     def faults(self) -> list[tuple[str, str]]:
         """Faults across fields, as (path, message)."""
@@ -576,6 +584,7 @@ def parse_programme(data: Any, source: str = "programme") -> ProgrammeDocument:
         doc = ProgrammeDocument.model_validate(data, context=ctx)
     except ValidationError as e:
         raise first_fault(e, ProgrammeDocument, source) from None
+    doc._source = source
     faults = doc.faults()
     if faults:
         where, msg = faults[0]

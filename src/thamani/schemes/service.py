@@ -103,7 +103,9 @@ class Schemes:
         if actor is not None and not actor.has(Scope.SCHEMES_WRITE):
             raise Forbidden("this token lacks the scope schemes:write", code="missing_scope")
         with read_transaction(self.engine) as conn:
-            draft = doc.definition(lambda kind, ref, path: _resolve(conn, kind, ref, path))
+            draft = doc.definition(
+                lambda kind, ref, path: _resolve(conn, kind, ref, f"{doc.source}: {path}")
+            )
             existing = store.programme_by_code(conn, doc.code)
             old = store.load_definition(conn, existing) if existing else None
         p = draft.programme
@@ -454,14 +456,14 @@ def _resolve(conn: Connection, kind: str, reference: str, path: str) -> int:
     want = PartyKind.PAYER if kind == "payer" else PartyKind.PROVIDER
     if party is None:
         raise InvalidInput(
-            f"{path}: no {kind} with reference {reference!r} (register it first:"
+            f"no {kind} with reference {reference!r} (register it first:"
             f" thamani party create {want.value} ...)",
             code="party_not_found",
             where=path,
         )
     if party.kind is not want and not (kind == "payer" and party.kind is PartyKind.ADMIN):
         raise InvalidInput(
-            f"{path}: {reference!r} is a {party.kind.value}, not a {kind}",
+            f"{reference!r} is a {party.kind.value}, not a {kind}",
             code="party_kind_mismatch",
             where=path,
         )

@@ -46,7 +46,7 @@ from thamani.claims.records import (
 from thamani.errors import InvalidInput
 from thamani.interop.fhir.outcomes import FhirError, Issue, from_validation
 from thamani.ledger.ids import format_id
-from thamani.money import parse_amount, to_major
+from thamani.money import CURRENCIES, parse_amount, to_major
 from thamani.schemes.records import CareType, EncounterClass, IcdEdition
 
 BASE = "https://thamani.health/fhir"
@@ -322,6 +322,8 @@ def _number(value: Any) -> str:
 
 
 def _money(minor: int, currency: str) -> dict[str, Any]:
+    if currency not in CURRENCIES:  # a claim no programme could be found for: all zero
+        return {"value": float(minor)}
     return {"value": float(to_major(minor, currency)), "currency": currency}
 
 
@@ -374,8 +376,10 @@ def claim_resource(
     insurance: dict[str, Any] = {"sequence": 1, "focal": True}
     if c.coverage is not None:
         insurance["coverage"] = {"reference": f"Coverage/{c.coverage}"}
+    elif c.programme:
+        insurance["coverage"] = {"identifier": {"system": PROGRAMME, "value": c.programme}}
     else:
-        insurance["coverage"] = {"identifier": {"system": PROGRAMME, "value": c.programme or ""}}
+        insurance["coverage"] = {"display": "the member's cover on the service date"}
     if c.preauth_id:
         insurance["preAuthRef"] = [format_id(c.preauth_id)]
     body: dict[str, Any] = {
