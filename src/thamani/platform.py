@@ -54,6 +54,7 @@ class Platform:
         return {self.signer.public_key, *self.settings.trusted_public_keys()}
 
     def close(self) -> None:
+        self.claims.close()
         self.engine.dispose()
 
 
@@ -76,5 +77,5 @@ def open_platform(
         ledger=ledger,
         parties=Parties(engine, clk),
         schemes=Schemes(engine, ledger, clk),
-        claims=Claims(engine, LedgerSettlement(ledger), clk),
+        claims=Claims(engine, LedgerSettlement(ledger), clk, settings),
     )

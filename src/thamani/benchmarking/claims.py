@@ -162,7 +162,7 @@ def batch_figure(
         say(f"setting up {members:,} members and {providers} providers")
         refs = setup(p, members=members, providers=providers)
         work = make_claims(claims, members=members, providers=refs)
-        warm = make_claims(2_000, members=members, providers=refs, seed=99)
+        warm = make_claims(10_000, members=members, providers=refs, seed=99)
         p.claims.submit_batch(warm)
         say(f"adjudicating and settling {claims:,} claims")
         t0 = time.perf_counter()

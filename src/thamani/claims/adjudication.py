@@ -85,12 +85,15 @@ def record(case: Case, ctx: Context) -> None:
     assert e is not None
     assert book is not None
     assert acc is not None
-    u = ctx.usage_of(e.id)
+    u = ctx.usage.get(e.id)
+    if u is None:
+        u = ctx.usage_of(e.id)
     u.count(case.visits)
     day = case.day
     valuated = 0
+    rejected = LineStatus.REJECTED
     for x, spec in zip(case.lines, case.specs, strict=True):
-        if x.status is LineStatus.REJECTED or spec is None:
+        if spec is None or x.status is rejected:
             continue
         valuated += x.valuated
         if spec.max_quantity is not None:

@@ -34,7 +34,6 @@ from thamani.claims.records import (
     ClaimStatus,
     ClaimUse,
     Finding,
-    Line,
 )
 from thamani.claims.rulebook import RuleBook
 from thamani.claims.settlement import Hold, Payment, Recorder, Settled
@@ -353,7 +352,7 @@ def recorder(
             rows.append(_row(d, now_ns, submitted_by))
         claim_store.insert_claims(conn, rows)
         claim_store.save_usage(conn, ctx.usage, ctx.policies)
-        if ctx.stats.dirty:
+        if ctx.stats.added:
             claim_store.save_stats(conn, ctx.stats)
         if used:
             claim_store.set_outcomes(
@@ -366,42 +365,43 @@ def recorder(
 def claim_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> Claim:
     """The stored claim, built from what the batch decided (no read back)."""
     c = d.case
+    claim = c.claim
     asked, valuated, payer, co_pay, ded, nc = d.totals
     e = c.enrolment
-    lines: tuple[Line, ...] = tuple(c.lines)
+    m = c.member
     return Claim(
-        id=d.id,
-        use=c.claim.use,
-        status=d.status,
-        programme_id=c.book.programme.id if c.book else c.programme_id,
-        programme_code=programme_code,
-        currency=currency,
-        provider_id=c.provider_id,
-        member_id=c.member.id if c.member else None,
-        member_ref=c.claim.member,
-        enrolment_id=e.id if e else None,
-        reference=c.claim.reference,
-        service_date=c.claim.encounter.start,
-        encounter_class=c.claim.encounter.encounter_class,
-        lines=lines,
-        asked=asked,
-        valuated=valuated,
-        payer=payer,
-        co_pay=co_pay,
-        deductible=ded,
-        not_covered=nc,
-        findings=tuple(d.findings),
-        flags=tuple(c.flags),
-        preauth_id=c.claim.preauth_id,
-        reserved=d.reserved,
-        expires_at=d.expires_at,
-        submitted_at=now_ns,
-        decided_at=now_ns,
-        paid_at=d.paid_at,
-        reversed_at=None,
-        settlement=d.settlement,
-        encounter=c.claim.encounter,
-        no=d.no,
+        d.id,
+        claim.use,
+        d.status,
+        c.book.programme.id if c.book else c.programme_id,
+        programme_code,
+        currency,
+        c.provider_id,
+        m.id if m else None,
+        claim.member,
+        e.id if e else None,
+        claim.reference,
+        claim.encounter.start,
+        claim.encounter.encounter_class,
+        tuple(c.lines),
+        asked,
+        valuated,
+        payer,
+        co_pay,
+        ded,
+        nc,
+        tuple(d.findings),
+        tuple(c.flags),
+        claim.preauth_id,
+        d.reserved,
+        d.expires_at,
+        now_ns,
+        now_ns,
+        d.paid_at,
+        None,
+        d.settlement,
+        claim.encounter,
+        d.no,
     )
 
 

@@ -63,27 +63,32 @@ def digest(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
 
 
+_CLASSES = {c.value: c for c in EncounterClass}
+_CARE = {c.value: c for c in CareType}
+_USES = {u.value: u for u in ClaimUse}
+
+
 def loads(raw: str | bytes) -> ClaimInput:
     _v, use, provider, member, programme, coverage, reference, preauth, e, lines = orjson.loads(raw)
     cls, care, start, end, practitioner, dx, labs, vitals, answers = e
     return ClaimInput(
-        use=ClaimUse(use),
-        provider=provider,
-        member=member,
-        programme=programme,
-        coverage=coverage,
-        reference=reference,
-        preauth_id=int(preauth) if preauth else 0,
-        encounter=Encounter(
-            encounter_class=EncounterClass(cls),
-            care_type=CareType(care),
-            start=date.fromisoformat(start),
-            end=date.fromisoformat(end) if end else None,
-            practitioner=practitioner,
-            diagnoses=tuple(Diagnosis(code, primary) for code, primary in dx),
-            labs=tuple(LabResult(*x) for x in labs),
-            vitals=tuple(Vital(*x) for x in vitals),
-            answers=tuple(Answer(q, a) for q, a in answers),
+        _USES[use],
+        provider,
+        member,
+        Encounter(
+            _CLASSES[cls],
+            _CARE[care],
+            date.fromisoformat(start),
+            date.fromisoformat(end) if end else None,
+            practitioner,
+            tuple([Diagnosis(code, primary) for code, primary in dx]),
+            tuple([LabResult(*x) for x in labs]) if labs else (),
+            tuple([Vital(*x) for x in vitals]) if vitals else (),
+            tuple([Answer(q, a) for q, a in answers]) if answers else (),
         ),
-        lines=tuple(LineInput(*x) for x in lines),
+        tuple([LineInput(*x) for x in lines]),
+        programme,
+        coverage,
+        reference,
+        int(preauth) if preauth else 0,
     )

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
-from thamani.claims import batch, payload
+from thamani.claims import batch, parallel, payload
 from thamani.claims import store as claim_store
 from thamani.claims.adjudication import release
 from thamani.claims.cases import Case
@@ -38,6 +38,7 @@ from thamani.claims.records import (
 from thamani.claims.rulebook import RuleBook
 from thamani.claims.settlement import LONGEST_CHAIN, MAX_CHAINS, Payment, Settled, Settlement
 from thamani.clock import Clock, SystemClock
+from thamani.config import Settings
 from thamani.db.engine import read_transaction, write_transaction
 from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
 from thamani.ledger.records import BATCH_MAX
@@ -72,13 +73,26 @@ def _need(actor: Actor | None, scope: Scope) -> None:
 class Claims:
     """Claims over one store, paid through a ``Settlement``."""
 
-    def __init__(self, engine: Engine, settlement: Settlement, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settlement: Settlement,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.engine = engine
         self.settlement = settlement
         self.clock: Clock = clock or SystemClock()
         self._books: dict[int, RuleBook] = {}
         self._providers: dict[str, int] = {}
         self._lock = threading.RLock()
+        size = parallel.workers_for(settings) if settings is not None else 1
+        self._pool = parallel.WorkerPool(settings, size - 1) if settings and size > 1 else None
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.close()
 
     # -- submitting ---------------------------------------------------------------------
 
@@ -109,22 +123,89 @@ class Claims:
         with batch.collector_paused(len(claims)):
             payloads = batch.inputs_payloads(claims)
         parts = _chunks(claims)
-        self._check_references(claims, providers, payloads, several=len(parts) > 1)
+        replays = self._check_references(claims, providers, payloads, several=len(parts) > 1)
+        submitted_by = actor.party_id if actor else None
+        if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
+            done = self._submit_parallel(
+                claims, providers, programmes, payloads, submitted_by, replays or {}
+            )
+            if progress is not None:
+                progress(len(claims))
+            return done
+        return self.submit_resolved(
+            claims, providers, programmes, payloads, submitted_by, replays, progress=progress
+        )
+
+    def submit_resolved(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Claim]:
+        """The batch path in this process, for claims already checked and resolved (their
+        providers' and programmes' ids, their canonical payloads; ``replays``, when the
+        references were looked up already, maps a claim's index to its stored number)."""
         out: list[Claim] = []
         with batch.collector_paused(len(claims)):
-            for start, end in parts:
+            for start, end in _chunks(claims):
+                part = None
+                if replays is not None:
+                    part = {i - start: no for i, no in replays.items() if start <= i < end}
                 out.extend(
                     self._run(
                         claims[start:end],
                         providers[start:end],
                         programmes[start:end],
                         payloads[start:end],
-                        actor,
+                        submitted_by,
+                        part,
                     )
                 )
                 if progress is not None:
                     progress(end - start)
         return out
+
+    def _submit_parallel(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int],
+    ) -> list[Claim]:
+        """Split by household between the worker processes and this one (see
+        ``thamani.claims.parallel``)."""
+        assert self._pool is not None
+        with read_transaction(self.engine) as conn:
+            homes = scheme_store.households_of_members(conn, [c.member for c in claims])
+        n = self._pool.size + 1
+        parts: list[list[parallel.Item]] = [[] for _ in range(n)]
+        for i, c in enumerate(claims):
+            home = parallel.household_of(homes, c.member)
+            parts[home % n].append((i, payloads[i], providers[i], programmes[i], replays.get(i, 0)))
+        out: list[Claim | None] = [None] * len(claims)
+        futures = self._pool.start(parts[1:], self.clock.now_ns(), submitted_by)
+        mine = parts[0]
+        done = self.submit_resolved(
+            [claims[x[0]] for x in mine],
+            [x[2] for x in mine],
+            [x[3] for x in mine],
+            [x[1] for x in mine],
+            submitted_by,
+            {k: x[4] for k, x in enumerate(mine) if x[4]},
+        )
+        for x, made in zip(mine, done, strict=True):
+            out[x[0]] = made
+        for part in self._pool.collect(futures):
+            for i, wire in part:
+                out[i] = parallel.from_wire(wire, claims[i], providers[i])
+        assert all(c is not None for c in out)
+        return [c for c in out if c is not None]
 
     def _run(
         self,
@@ -132,30 +213,17 @@ class Claims:
         providers: Sequence[int],
         programmes: Sequence[int],
         payloads: Sequence[bytes],
-        actor: Actor | None,
+        submitted_by: int | None,
+        known: dict[int, int] | None = None,
     ) -> list[Claim]:
         with self._lock:
             now = self.clock.now_ns()
             today = today_of(now)
-            replays: dict[int, int] = {}
             with read_transaction(self.engine) as conn:
-                pairs = [
-                    (p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference
-                ]
-                stored = claim_store.by_references(conn, pairs) if pairs else {}
-                fresh: list[int] = []
-                for i, c in enumerate(claims):
-                    found = stored.get((providers[i], c.reference)) if c.reference else None
-                    if found is None:
-                        fresh.append(i)
-                    elif found[0] != payload.digest(payloads[i]):
-                        raise Conflict(
-                            f"claim reference {c.reference} was used for a different claim",
-                            code="reference_reused",
-                            where=f"claims[{i}].reference",
-                        )
-                    else:
-                        replays[i] = found[1]
+                replays = (
+                    known if known is not None else self._replays(conn, claims, providers, payloads)
+                )
+                fresh = [i for i in range(len(claims)) if i not in replays]
                 cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
                 ctx = batch.load_context(conn, cases, {}, today, now)
                 ctx.books = self._books_for(
@@ -166,9 +234,7 @@ class Claims:
                 batch.fill_usage(conn, ctx, cases)
             decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
             holds, held, payments, paying = batch.holds_and_payments(decided, now)
-            write = batch.recorder(
-                decided, held, paying, ctx, actor.party_id if actor else None, now
-            )
+            write = batch.recorder(decided, held, paying, ctx, submitted_by, now)
             try:
                 self.settlement.settle(holds, payments, write)
             except SQLIntegrityError:
@@ -249,6 +315,31 @@ class Claims:
             out.append(ids.get(c.programme, 0) if c.programme else 0)
         return out
 
+    def _replays(
+        self,
+        conn: Connection,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        payloads: Sequence[bytes],
+    ) -> dict[int, int]:
+        """Claims stored already under their reference, by index: their stored number
+        (the same reference for a different claim is a Conflict)."""
+        pairs = [(p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference]
+        stored = claim_store.by_references(conn, pairs) if pairs else {}
+        out: dict[int, int] = {}
+        for i, c in enumerate(claims):
+            found = stored.get((providers[i], c.reference)) if c.reference else None
+            if found is None:
+                continue
+            if found[0] != payload.digest(payloads[i]):
+                raise Conflict(
+                    f"claim reference {c.reference} was used for a different claim",
+                    code="reference_reused",
+                    where=f"claims[{i}].reference",
+                )
+            out[i] = found[1]
+        return out
+
     def _check_references(
         self,
         claims: Sequence[ClaimInput],
@@ -256,9 +347,10 @@ class Claims:
         payloads: Sequence[bytes],
         *,
         several: bool,
-    ) -> None:
+    ) -> dict[int, int] | None:
         """References given twice, and (for a batch stored in several parts) references
-        stored already for another claim: checked before any part is stored."""
+        stored already for another claim: checked before any part is stored. Returns the
+        replays found (None when they were not looked up)."""
         seen: dict[tuple[int, str], int] = {}
         for i, c in enumerate(claims):
             if not c.reference:
@@ -272,18 +364,12 @@ class Claims:
                     where=f"claims[{i}].reference",
                 )
             seen[key] = i
-        if not seen or not several:
-            return
+        if not several:
+            return None
+        if not seen:
+            return {}
         with read_transaction(self.engine) as conn:
-            stored = claim_store.by_references(conn, list(seen))
-        for key, (dig, _no) in stored.items():
-            i = seen[key]
-            if dig != payload.digest(payloads[i]):
-                raise Conflict(
-                    f"claim reference {claims[i].reference} was used for a different claim",
-                    code="reference_reused",
-                    where=f"claims[{i}].reference",
-                )
+            return self._replays(conn, claims, providers, payloads)
 
     # -- reading ------------------------------------------------------------------------
 

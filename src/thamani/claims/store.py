@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 from thamani.claims import payload
 from thamani.claims.cases import Preauth
 from thamani.claims.records import (
+    LINE_STATUS,
     Claim,
     ClaimStatus,
     ClaimUse,
@@ -25,12 +26,10 @@ from thamani.claims.records import (
     LineStatus,
 )
 from thamani.claims.usage import MemberUsage, PolicyUsage, ProviderStats
-from thamani.db.engine import bulk_insert, bulk_upsert
+from thamani.db.engine import bulk_insert, bulk_upsert, select_in
 from thamani.db.tables import (
     claim_reviews,
-    claim_usage,
     claims,
-    policy_usage,
     programmes,
     provider_stats,
 )
@@ -92,7 +91,7 @@ def lines_json(lines: Sequence[Line]) -> str:
 
 def _lines(text: str) -> tuple[Line, ...]:
     return tuple(
-        Line(s, c, q, a, v, p, cp, d, n, LineStatus(st), r, m)
+        Line(s, c, q, a, v, p, cp, d, n, LINE_STATUS[st], r, m)
         for s, c, q, a, v, p, cp, d, n, st, r, m in orjson.loads(text)
     )
 
@@ -160,25 +159,13 @@ def reviews(conn: Connection, no: int) -> list[tuple[int | None, int, str, str]]
 
 
 def load_usage(conn: Connection, enrolment_ids: Iterable[int]) -> dict[int, MemberUsage]:
-    wanted = list(set(enrolment_ids))
-    out: dict[int, MemberUsage] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        for r in conn.execute(
-            select(claim_usage).where(claim_usage.c.enrolment_id.in_(wanted[i : i + _CHUNK]))
-        ):
-            out[r.enrolment_id] = MemberUsage.loads(r.data)
-    return out
+    sql = "SELECT enrolment_id, data FROM claim_usage WHERE enrolment_id IN ({in})"
+    return {k: MemberUsage.loads(v) for k, v in select_in(conn, sql, list(set(enrolment_ids)))}
 
 
 def load_policy_usage(conn: Connection, policy_ids: Iterable[int]) -> dict[int, PolicyUsage]:
-    wanted = list(set(policy_ids))
-    out: dict[int, PolicyUsage] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        for r in conn.execute(
-            select(policy_usage).where(policy_usage.c.policy_id.in_(wanted[i : i + _CHUNK]))
-        ):
-            out[r.policy_id] = PolicyUsage.loads(r.data)
-    return out
+    sql = "SELECT policy_id, data FROM policy_usage WHERE policy_id IN ({in})"
+    return {k: PolicyUsage.loads(v) for k, v in select_in(conn, sql, list(set(policy_ids)))}
 
 
 def save_usage(
@@ -204,7 +191,6 @@ def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderS
     ):
         key = (r.programme_id, r.provider_id)
         stats.own[key] = [r.encounters, r.valuated]
-        stats.stored.add(key)
         level = levels[r.programme_id].get(r.provider_id)
         if level is not None:
             peer = stats.peers.setdefault((r.programme_id, level), [0, 0])
@@ -214,13 +200,15 @@ def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderS
 
 
 def save_stats(conn: Connection, stats: ProviderStats) -> None:
-    rows = [(p, q, *stats.own[(p, q)]) for p, q in stats.dirty]
+    """Add this batch's encounters and amounts to the providers' running totals."""
+    rows = [(p, q, *added) for (p, q), added in stats.added.items()]
     bulk_upsert(
         conn,
         "provider_stats",
         ("programme_id", "provider_id", "encounters", "valuated"),
         ("programme_id", "provider_id"),
         rows,
+        accumulate=True,
     )
 
 
@@ -232,19 +220,16 @@ _LIVE = (ClaimStatus.REJECTED.value, ClaimStatus.REVERSED.value)
 def by_references(
     conn: Connection, pairs: Sequence[tuple[int, str]]
 ) -> dict[tuple[int, str], tuple[bytes, int]]:
-    """Stored claims by (provider, reference): their digest and number."""
+    """Stored claims by (provider, reference): their digest and number. One query per
+    provider (``provider_id = ? AND reference IN (...)``), each an index seek."""
+    by_provider: dict[int, set[str]] = {}
+    for provider, ref in pairs:
+        by_provider.setdefault(provider, set()).add(ref)
     out: dict[tuple[int, str], tuple[bytes, int]] = {}
-    wanted = set(pairs)
-    refs = list({r for _p, r in pairs})
-    for i in range(0, len(refs), _CHUNK):
-        for r in conn.execute(
-            select(claims.c.provider_id, claims.c.reference, claims.c.digest, claims.c.no).where(
-                claims.c.reference.in_(refs[i : i + _CHUNK])
-            )
-        ):
-            key = (r.provider_id, r.reference)
-            if key in wanted:
-                out[key] = (bytes(r.digest), r.no)
+    sql = "SELECT reference, digest, no FROM claims WHERE provider_id = ? AND reference IN ({in})"
+    for provider, refs in by_provider.items():
+        for ref, dig, no in select_in(conn, sql, list(refs), before=(provider,)):
+            out[(provider, ref)] = (bytes(dig), no)
     return out
 
 

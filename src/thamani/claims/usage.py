@@ -55,6 +55,8 @@ class MemberUsage:
         """Add one claim counted as the visit kinds in ``bits``."""
         if bits & VISIT:
             self.visits += 1
+        if bits == VISIT:
+            return
         if bits & ADMISSION:
             self.admissions += 1
         if bits & DELIVERY:
@@ -73,13 +75,12 @@ class MemberUsage:
             self.antenatal = max(0, self.antenatal - 1)
 
     def remember(self, day: int, provider: int, category: str, window: int) -> None:
-        """Add an encounter; forget those more than ``window`` days before the newest."""
+        """Add an encounter; forget those more than ``window`` days before this one (and
+        all but the last ``HISTORY_MAX``)."""
         h = self.history
         h.append([day, provider, category])
-        newest = max(day, h[-2][0]) if len(h) > 1 else day
-        keep = [x for x in h if newest - x[0] <= window][-HISTORY_MAX:]
-        if len(keep) != len(h):
-            self.history = keep
+        if len(h) > HISTORY_MAX or day - h[0][0] > window:
+            self.history = [x for x in h if day - x[0] <= window][-HISTORY_MAX:]
 
     def dumps(self) -> str:
         return orjson.dumps(
@@ -132,14 +133,13 @@ class ProviderStats:
 
     own: (programme, provider) -> [encounters, valuated].
     peers: (programme, level) -> [encounters, valuated] over every provider of the level.
-    stored: (programme, provider) pairs that have a row in the store.
-    dirty: pairs changed in this batch.
+    added: (programme, provider) -> [encounters, valuated] this batch added (written as
+        increments, so that several writers add up).
     """
 
     own: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     peers: dict[tuple[int, str], list[int]] = field(default_factory=dict)
-    stored: set[tuple[int, int]] = field(default_factory=set)
-    dirty: set[tuple[int, int]] = field(default_factory=set)
+    added: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
     def add(self, programme: int, provider: int, level: str, valuated: int) -> None:
         key = (programme, provider)
@@ -153,4 +153,8 @@ class ProviderStats:
             peer = self.peers[(programme, level)] = [0, 0]
         peer[0] += 1
         peer[1] += valuated
-        self.dirty.add(key)
+        add = self.added.get(key)
+        if add is None:
+            add = self.added[key] = [0, 0]
+        add[0] += 1
+        add[1] += valuated

@@ -408,6 +408,12 @@ def members_by_reference(conn: Connection, refs: Iterable[str]) -> dict[str, Mem
     return out
 
 
+def households_of_members(conn: Connection, refs: Sequence[str]) -> dict[str, int]:
+    """The household of each of these member numbers (a batch path)."""
+    sql = "SELECT reference, household_id FROM members WHERE reference IN ({in})"
+    return {str(row[0]): int(row[1]) for row in select_in(conn, sql, list(set(refs)))}
+
+
 def members_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Member]:
     wanted = list(set(ids))
     out: dict[int, Member] = {}
