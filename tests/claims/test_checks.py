@@ -135,8 +135,19 @@ def test_an_item_repeated_too_soon_is_refused(world: World) -> None:
     )
     rejected(world, soon, Reason.FREQUENCY_LIMIT)
     assert soon.lines[0].message == (
-        "ANC-VISIT was given on 2025-05-01; it may be given again from 2025-05-15"
+        "ANC-VISIT was given on 2025-05-01; it may be given 14 days apart at the least"
     )
+    before = world.p.claims.submit(
+        claim(
+            "LM-1",
+            "kondele-disp",
+            ["ANC-VISIT"],
+            programme="linda-mama",
+            dx=("Z34.0",),
+            day=date(2025, 4, 25),
+        )
+    )
+    assert before.lines[0].reason == Reason.FREQUENCY_LIMIT.value  # a late claim for earlier
     later = world.p.claims.submit(
         claim(
             "LM-1",

@@ -243,11 +243,19 @@ def http_figure(
         p.close()
     port = _free_port()
     env = {**os.environ, "THAMANI_DATA_DIR": str(data_dir), "THAMANI_ENVIRONMENT": "test"}
+    log = (data_dir / "server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "thamani.cli.main", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-c",
+            "from thamani.cli.main import main; main()",
+            "serve",
+            "--port",
+            str(port),
+        ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -259,6 +267,7 @@ def http_figure(
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     latencies.sort()
 
     def pct(q: float) -> float:

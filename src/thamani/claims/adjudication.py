@@ -98,7 +98,7 @@ def record(case: Case, ctx: Context) -> None:
         valuated += x.valuated
         if spec.max_quantity is not None:
             u.quantity[x.code] = u.quantity.get(x.code, 0) + x.quantity
-        if spec.interval:
+        if spec.interval and day > u.last.get(x.code, 0):
             u.last[x.code] = day
     paid, ded = case.paid, case.deductible
     if paid[0] or ded[0]:

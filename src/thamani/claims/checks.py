@@ -335,13 +335,13 @@ def frequency_limit(case: Case, ctx: Context) -> Sequence[Finding]:
                     x.sequence,
                 ),
             ]
-        elif prev is not None and case.day - prev < gap:
+        elif prev is not None and abs(case.day - prev) < gap:
             out = [
                 *out,
                 _f(
                     Reason.FREQUENCY_LIMIT,
-                    f"{x.code} was given on {date.fromordinal(prev)}; it may be given again"
-                    f" from {date.fromordinal(prev + gap)}",
+                    f"{x.code} was given on {date.fromordinal(prev)}; it may be given"
+                    f" {gap} days apart at the least",
                     x.sequence,
                 ),
             ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
@@ -25,6 +25,7 @@ from thamani.claims import batch, parallel, payload
 from thamani.claims import store as claim_store
 from thamani.claims.adjudication import release
 from thamani.claims.cases import Case
+from thamani.claims.grouping import Grouper
 from thamani.claims.reasons import Reason
 from thamani.claims.records import (
     Claim,
@@ -86,6 +87,7 @@ class Claims:
         self._books: dict[int, RuleBook] = {}
         self._providers: dict[str, int] = {}
         self._lock = threading.RLock()
+        self._grouper: Grouper[_Single, Claim] = Grouper(self._submit_group, _may_join)
         size = parallel.workers_for(settings) if settings is not None else 1
         self._pool = parallel.WorkerPool(settings, size - 1) if settings and size > 1 else None
 
@@ -97,8 +99,52 @@ class Claims:
     # -- submitting ---------------------------------------------------------------------
 
     def submit(self, claim: ClaimInput, actor: Actor | None = None) -> Claim:
-        """Adjudicate and settle one claim (or pre-authorisation request)."""
-        return self.submit_batch([claim], actor)[0]
+        """Adjudicate and settle one claim (or pre-authorisation request).
+
+        Claims submitted at the same moment from several threads are decided together
+        (``thamani.claims.grouping``); each gets exactly its own answer.
+        """
+        _need(actor, Scope.CLAIMS_WRITE)
+        _check_shape(claim, "claim")
+        provider = self._provider_ids([claim], actor)[0]
+        programme = self._programme_ids([claim])[0]
+        raw = payload.dumps(claim)
+        return self._grouper.submit(
+            _Single(claim, provider, programme, raw, actor.party_id if actor else None)
+        )
+
+    def _submit_group(self, items: Sequence[_Single]) -> list[Claim | BaseException]:
+        """A group of single claims (one submitter, distinct references) as one batch."""
+        out: list[Claim | BaseException | None] = [None] * len(items)
+        with read_transaction(self.engine) as conn:
+            pairs = [(x.provider, x.claim.reference) for x in items if x.claim.reference]
+            stored = claim_store.by_references(conn, pairs) if pairs else {}
+        fresh: list[int] = []
+        known: dict[int, int] = {}
+        for i, x in enumerate(items):
+            found = stored.get((x.provider, x.claim.reference)) if x.claim.reference else None
+            if found is not None and found[0] != payload.digest(x.raw):
+                out[i] = Conflict(
+                    f"claim reference {x.claim.reference} was used for a different claim",
+                    code="reference_reused",
+                    where="claim.reference",
+                )
+                continue
+            if found is not None:
+                known[len(fresh)] = found[1]
+            fresh.append(i)
+        if fresh:
+            done = self._run(
+                [items[i].claim for i in fresh],
+                [items[i].provider for i in fresh],
+                [items[i].programme for i in fresh],
+                [items[i].raw for i in fresh],
+                items[fresh[0]].submitted_by,
+                known,
+            )
+            for i, c in zip(fresh, done, strict=True):
+                out[i] = c
+        return [x for x in out if x is not None]
 
     def submit_batch(
         self,
@@ -687,6 +733,34 @@ class Claims:
                 with write_transaction(self.engine) as conn:
                     claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
             return self.get(claim_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Single:
+    """A single claim waiting to be decided with others that arrived with it.
+
+    claim: the claim. provider, programme: their ids. raw: its canonical payload.
+    submitted_by: the submitting party.
+    """
+
+    claim: ClaimInput
+    provider: int
+    programme: int
+    raw: bytes
+    submitted_by: int | None
+
+
+def _may_join(item: _Single, others: Sequence[_Single]) -> bool:
+    """One submitter per group, and a provider's reference at most once in it."""
+    for o in others:
+        if o.submitted_by != item.submitted_by:
+            return False
+        if item.claim.reference and (o.provider, o.claim.reference) == (
+            item.provider,
+            item.claim.reference,
+        ):
+            return False
+    return True
 
 
 def _chunks(claims: Sequence[ClaimInput]) -> list[tuple[int, int]]:
