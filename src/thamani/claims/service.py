@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
@@ -86,6 +87,7 @@ class Claims:
         self.clock: Clock = clock or SystemClock()
         self._books: dict[int, RuleBook] = {}
         self._providers: dict[str, int] = {}
+        self._programmes: dict[str, int] = {}
         self._lock = threading.RLock()
         self._grouper: Grouper[_Single, Claim] = Grouper(self._submit_group, _may_join)
         size = parallel.workers_for(settings) if settings is not None else 1
@@ -114,37 +116,17 @@ class Claims:
         )
 
     def _submit_group(self, items: Sequence[_Single]) -> list[Claim | BaseException]:
-        """A group of single claims (one submitter, distinct references) as one batch."""
-        out: list[Claim | BaseException | None] = [None] * len(items)
-        with read_transaction(self.engine) as conn:
-            pairs = [(x.provider, x.claim.reference) for x in items if x.claim.reference]
-            stored = claim_store.by_references(conn, pairs) if pairs else {}
-        fresh: list[int] = []
-        known: dict[int, int] = {}
-        for i, x in enumerate(items):
-            found = stored.get((x.provider, x.claim.reference)) if x.claim.reference else None
-            if found is not None and found[0] != payload.digest(x.raw):
-                out[i] = Conflict(
-                    f"claim reference {x.claim.reference} was used for a different claim",
-                    code="reference_reused",
-                    where="claim.reference",
-                )
-                continue
-            if found is not None:
-                known[len(fresh)] = found[1]
-            fresh.append(i)
-        if fresh:
-            done = self._run(
-                [items[i].claim for i in fresh],
-                [items[i].provider for i in fresh],
-                [items[i].programme for i in fresh],
-                [items[i].raw for i in fresh],
-                items[fresh[0]].submitted_by,
-                known,
-            )
-            for i, c in zip(fresh, done, strict=True):
-                out[i] = c
-        return [x for x in out if x is not None]
+        """A group of single claims (one submitter, distinct references) as one batch; a
+        reference reused for a different claim fails that claim alone."""
+        done: list[Claim | BaseException] = self._run(
+            [x.claim for x in items],
+            [x.provider for x in items],
+            [x.programme for x in items],
+            [x.raw for x in items],
+            items[0].submitted_by,
+            conflicts_as_values=True,
+        )
+        return done
 
     def submit_batch(
         self,
@@ -261,15 +243,27 @@ class Claims:
         payloads: Sequence[bytes],
         submitted_by: int | None,
         known: dict[int, int] | None = None,
-    ) -> list[Claim]:
+        *,
+        conflicts_as_values: bool = False,
+    ) -> list[Any]:
+        """Decide, store and settle one part (at most one ledger batch). Returns one
+        ``Claim`` per claim, or (with ``conflicts_as_values``) the Conflict of a claim
+        whose reference was used for a different claim."""
         with self._lock:
             now = self.clock.now_ns()
             today = today_of(now)
+            conflicts: dict[int, Conflict] = {}
             with read_transaction(self.engine) as conn:
-                replays = (
-                    known if known is not None else self._replays(conn, claims, providers, payloads)
-                )
-                fresh = [i for i in range(len(claims)) if i not in replays]
+                replays = known
+                if replays is None:
+                    replays = self._replays(
+                        conn,
+                        claims,
+                        providers,
+                        payloads,
+                        conflicts if conflicts_as_values else None,
+                    )
+                fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
                 cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
                 ctx = batch.load_context(conn, cases, {}, today, now)
                 ctx.books = self._books_for(
@@ -302,7 +296,7 @@ class Claims:
                     found_nos = claim_store.claims_by_no(conn, replays.values())
                 for i, no in replays.items():
                     by_index[i] = found_nos[no]
-            return [by_index[i] for i in range(len(claims))]
+            return [conflicts.get(i) or by_index[i] for i in range(len(claims))]
 
     def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
         """Compiled rules of these programmes, rebuilt when a programme's version changed."""
@@ -347,9 +341,13 @@ class Claims:
         return out
 
     def _programme_ids(self, claims: Sequence[ClaimInput]) -> list[int]:
+        """Programme ids by code (remembered: a programme's code never changes hands)."""
         codes = {c.programme for c in claims if c.programme}
-        with read_transaction(self.engine) as conn:
-            ids = scheme_store.programme_ids_by_code(conn, codes) if codes else {}
+        unknown = [c for c in codes if c not in self._programmes]
+        if unknown:
+            with read_transaction(self.engine) as conn:
+                self._programmes.update(scheme_store.programme_ids_by_code(conn, unknown))
+        ids = self._programmes
         out = []
         for i, c in enumerate(claims):
             if c.programme and c.programme not in ids:
@@ -367,9 +365,11 @@ class Claims:
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
         payloads: Sequence[bytes],
+        conflicts: dict[int, Conflict] | None = None,
     ) -> dict[int, int]:
-        """Claims stored already under their reference, by index: their stored number
-        (the same reference for a different claim is a Conflict)."""
+        """Claims stored already under their reference, by index: their stored number.
+        The same reference for a different claim is a Conflict: raised, or put in
+        ``conflicts`` when given."""
         pairs = [(p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference]
         stored = claim_store.by_references(conn, pairs) if pairs else {}
         out: dict[int, int] = {}
@@ -378,11 +378,15 @@ class Claims:
             if found is None:
                 continue
             if found[0] != payload.digest(payloads[i]):
-                raise Conflict(
+                err = Conflict(
                     f"claim reference {c.reference} was used for a different claim",
                     code="reference_reused",
-                    where=f"claims[{i}].reference",
+                    where=f"claims[{i}].reference" if len(claims) > 1 else "claim.reference",
                 )
+                if conflicts is None:
+                    raise err
+                conflicts[i] = err
+                continue
             out[i] = found[1]
         return out
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from thamani.claims import payload
 from thamani.claims.cases import Preauth
@@ -26,12 +26,11 @@ from thamani.claims.records import (
     LineStatus,
 )
 from thamani.claims.usage import MemberUsage, PolicyUsage, ProviderStats
-from thamani.db.engine import bulk_insert, bulk_upsert, select_in
+from thamani.db.engine import bulk_insert, bulk_upsert, fetch_all, select_in
 from thamani.db.tables import (
     claim_reviews,
     claims,
     programmes,
-    provider_stats,
 )
 from thamani.ledger.ids import from_bytes, to_bytes
 from thamani.schemes.records import EncounterClass
@@ -110,7 +109,7 @@ def _findings(text: str) -> tuple[Finding, ...]:
 
 
 def next_no(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(claims.c.no), 0))).scalar_one()) + 1
+    return int(fetch_all(conn, "SELECT coalesce(max(no), 0) FROM claims")[0][0]) + 1
 
 
 def insert_claims(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -186,16 +185,17 @@ def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderS
     stats = ProviderStats()
     if not levels:
         return stats
-    for r in conn.execute(
-        select(provider_stats).where(provider_stats.c.programme_id.in_(list(levels)))
-    ):
-        key = (r.programme_id, r.provider_id)
-        stats.own[key] = [r.encounters, r.valuated]
-        level = levels[r.programme_id].get(r.provider_id)
+    sql = (
+        "SELECT programme_id, provider_id, encounters, valuated FROM provider_stats"
+        " WHERE programme_id IN ({in})"
+    )
+    for programme, provider, encounters, valuated in select_in(conn, sql, list(levels)):
+        stats.own[(programme, provider)] = [encounters, valuated]
+        level = levels[programme].get(provider)
         if level is not None:
-            peer = stats.peers.setdefault((r.programme_id, level), [0, 0])
-            peer[0] += r.encounters
-            peer[1] += r.valuated
+            peer = stats.peers.setdefault((programme, level), [0, 0])
+            peer[0] += encounters
+            peer[1] += valuated
     return stats
 
 

@@ -302,6 +302,20 @@ def select_in(
     return out
 
 
+def fetch_all(conn: Connection, sql_qmark: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows of a small query written with ``?`` placeholders, on the driver's cursor
+    (no statement compilation: for queries a hot path runs on every batch)."""
+    sql = sql_qmark if conn.dialect.paramstyle == "qmark" else sql_qmark.replace("?", "%s")
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        cur.execute(sql, list(params))
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
 def bulk_execute(conn: Connection, sql_qmark: str, rows: list[Any]) -> None:
     """``executemany`` a statement written with ``?`` placeholders, in the driver's style."""
     if not rows:

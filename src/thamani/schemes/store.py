@@ -154,11 +154,8 @@ def programmes_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Programm
 
 
 def programme_versions(conn: Connection, ids: Iterable[int]) -> dict[int, int]:
-    wanted = list(set(ids))
-    rows = conn.execute(
-        select(programmes.c.id, programmes.c.version).where(programmes.c.id.in_(wanted))
-    )
-    return {r.id: r.version for r in rows}
+    sql = "SELECT id, version FROM programmes WHERE id IN ({in})"
+    return {int(r[0]): int(r[1]) for r in select_in(conn, sql, list(set(ids)))}
 
 
 def list_programmes(conn: Connection, funder_id: int | None = None) -> list[Programme]:
