@@ -71,6 +71,30 @@ def test_more_than_was_held_is_paid_in_one_linked_chain(world: World) -> None:
     assert topped.code == TransferCode.CLAIM_PAYMENT
 
 
+def test_a_rejected_claim_voids_its_pre_authorisation(world: World) -> None:
+    fund = world.lm.programme.fund_account_id
+    pre = caesarean(world, beds=2, use=ClaimUse.PREAUTHORIZATION)
+    assert world.p.ledger.account(fund).debits_pending == 34_000_00
+    rejected = world.p.claims.submit(
+        claim(
+            "LM-1",
+            "kcrh",
+            [("DEL-CS", 1)],
+            programme="linda-mama",
+            dx=("XX9",),
+            cls=EncounterClass.DELIVERY,
+            day=ADMIT,
+            preauth=pre.id,
+        )
+    )
+    assert rejected.status is ClaimStatus.REJECTED
+    assert rejected.findings[0].code == Reason.DIAGNOSIS_INVALID.value
+    assert world.p.ledger.account(fund).debits_pending == 0
+    assert world.p.ledger.pending_status(transfer_id(pre.id, Purpose.HOLD)) is PendingStatus.VOIDED
+    assert world.p.claims.get(pre.id).status is ClaimStatus.CLOSED
+    assert world.receivable("linda-mama", world.kcrh) == 0
+
+
 def test_a_pre_authorisation_is_released_when_the_admission_does_not_happen(world: World) -> None:
     pre = caesarean(world, beds=2, use=ClaimUse.PREAUTHORIZATION)
     released = world.p.claims.release_preauth(pre.id)

@@ -253,6 +253,24 @@ def payment_of(
     )
 
 
+def releases_of(decided: Sequence[Decided], now_ns: int) -> list[Decided]:
+    """Rejected claims whose pre-authorisation still holds money: adjudication voids it
+    (a claim rejected as a duplicate leaves the hold to the claim it duplicates)."""
+    out = []
+    for d in decided:
+        pa = d.case.preauth
+        if (
+            d.status is ClaimStatus.REJECTED
+            and pa is not None
+            and pa.status is ClaimStatus.AUTHORISED
+            and pa.reserved > 0
+            and pa.expires_at > now_ns
+            and not any(f.code == Reason.DUPLICATE_CLAIM.value for f in d.case.findings)
+        ):
+            out.append(d)
+    return out
+
+
 def holds_and_payments(
     decided: Sequence[Decided], now_ns: int
 ) -> tuple[list[Hold], list[Decided], list[Payment], list[Decided]]:
@@ -308,6 +326,7 @@ def recorder(
     ctx: Context,
     submitted_by: int | None,
     now_ns: int,
+    released: Sequence[Decided] = (),
 ) -> Recorder:
     """What stores a batch inside the ledger's commit, given the settlement's outcomes."""
 
@@ -336,7 +355,11 @@ def recorder(
                     )
                 )
         used: list[int] = []
-        for d, s in zip(paying, outcomes[len(held) :], strict=True):
+        done = len(held) + len(paying)
+        for d, s in zip(released, outcomes[done:], strict=True):
+            if s.ok and d.case.preauth is not None:
+                used.append(d.case.preauth.no)
+        for d, s in zip(paying, outcomes[len(held) : done], strict=True):
             if s.ok:
                 d.status = ClaimStatus.PAID
                 d.paid_at = now_ns

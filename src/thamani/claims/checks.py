@@ -233,9 +233,7 @@ def waiting_period(case: Case, ctx: Context) -> Sequence[Finding]:
 def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
     """Items that need a pre-authorisation are paid only under a live one that covers them."""
     book = case.book
-    if case.rules is None or book is None or case.findings:
-        return NONE
-    if case.claim.use is not ClaimUse.CLAIM:
+    if book is None or case.claim.use is not ClaimUse.CLAIM:
         return NONE
     pid = case.claim.preauth_id
     pa = ctx.preauths.get(pid) if pid else None
@@ -245,7 +243,9 @@ def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
         or (case.member is not None and pa.member_id != case.member.id)
     ):
         pa = None
-    case.preauth = pa
+    case.preauth = pa  # known even when the claim is rejected: its hold is then released
+    if case.rules is None or case.findings:
+        return NONE
     needing = [
         x for x, spec in zip(case.claim.lines, case.specs, strict=True) if spec and spec.preauth
     ]

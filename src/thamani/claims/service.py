@@ -274,9 +274,11 @@ class Claims:
                 batch.fill_usage(conn, ctx, cases)
             decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
             holds, held, payments, paying = batch.holds_and_payments(decided, now)
-            write = batch.recorder(decided, held, paying, ctx, submitted_by, now)
+            released = batch.releases_of(decided, now)
+            write = batch.recorder(decided, held, paying, ctx, submitted_by, now, released)
+            voids = [(d.id, d.case.preauth.id) for d in released if d.case.preauth]
             try:
-                self.settlement.settle(holds, payments, write)
+                self.settlement.settle(holds, payments, write, voids)
             except SQLIntegrityError:
                 raise Conflict(
                     "a claim with one of these references was stored meanwhile; submit again",

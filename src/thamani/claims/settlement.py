@@ -12,7 +12,8 @@ moves it directly on the ledger:
   member's co-pay from the member's wallet to the provider's receivable on the wallet's
   ledger when the member has a wallet (otherwise the co-pay is paid at the desk, outside
   the ledger).
-- **Release** (``release``): voids a pre-authorisation's pending transfer.
+- **Release** (``release``, and ``settle``'s ``releases`` for a rejected claim made under a
+  pre-authorisation): voids a pre-authorisation's pending transfer.
 - **Reversal** (``reverse``): correcting transfers the other way (never an edit), linked.
 
 Every call takes a *recorder*: a function that writes the claims' own rows (their status,
@@ -149,9 +150,14 @@ class Settlement(Protocol):
     """Moves claims' money; each call's ``record`` commits with it. One result per request."""
 
     def settle(
-        self, holds: Sequence[Hold], payments: Sequence[Payment], record: Recorder
+        self,
+        holds: Sequence[Hold],
+        payments: Sequence[Payment],
+        record: Recorder,
+        releases: Sequence[tuple[int, int]] = (),
     ) -> list[Settled]:
-        """Reserve the holds and make the payments (results: holds first, then payments)."""
+        """Reserve the holds, make the payments and release the pre-authorisations of
+        rejected claims (each (claim id, pre-authorisation id)); results in that order."""
         ...
 
     def release(self, preauth_ids: Sequence[int], record: Recorder) -> list[Settled]: ...
@@ -169,12 +175,28 @@ class LedgerSettlement:
         self._lock = threading.Lock()
 
     def settle(
-        self, holds: Sequence[Hold], payments: Sequence[Payment], record: Recorder
+        self,
+        holds: Sequence[Hold],
+        payments: Sequence[Payment],
+        record: Recorder,
+        releases: Sequence[tuple[int, int]] = (),
     ) -> list[Settled]:
         self._prepare_co_pays(payments)
         chains = [[self._hold(h)] for h in holds]
         chains.extend(self._payment_chain(p) for p in payments)
+        chains.extend(
+            [
+                Transfer(
+                    transfer_id(claim, Purpose.VOID),
+                    flags=_VOID,
+                    pending_id=transfer_id(preauth, Purpose.HOLD),
+                    user_data_128=claim,
+                )
+            ]
+            for claim, preauth in releases
+        )
         ids = [h.claim_id for h in holds] + [p.claim_id for p in payments]
+        ids += [claim for claim, _ in releases]
         return self._submit(ids, chains, record)
 
     def release(self, preauth_ids: Sequence[int], record: Recorder) -> list[Settled]:
