@@ -32,11 +32,11 @@ from thamani.parties import store as party_store
 from thamani.parties.records import Actor, PartyKind, Scope
 from thamani.schemes import store
 from thamani.schemes.documents import HouseholdIn, ProgrammeDocument
+from thamani.schemes.enrolment import enrol_many
 from thamani.schemes.records import (
     Accreditation,
     Coverage,
     Definition,
-    Enrolment,
     Member,
     Programme,
 )
@@ -145,9 +145,7 @@ class Schemes:
             saved = store.programme_by_code(conn, doc.code)
             assert saved is not None
             definition = store.load_definition(conn, saved)
-            enrolled = 0
-            for i, h in enumerate(doc.households):
-                enrolled += self._enrol_one(conn, saved, h, f"households[{i}]", now)[0]
+            enrolled = enrol_many(conn, saved, doc.households, now)[0] if doc.households else 0
             _ = pid
         return Defined(definition, Outcome.REPLACED if old else Outcome.CREATED, enrolled)
 
@@ -294,22 +292,15 @@ class Schemes:
             )
         self._check_wallets(households)
         now = self.clock.now_ns()
-        enrolled = created = 0
         with write_transaction(self.engine) as conn:
-            for i, h in enumerate(households):
-                e, c = self._enrol_one(conn, p, h, f"households[{i}]", now)
-                enrolled += e
-                created += c
+            enrolled, created = enrol_many(conn, p, households, now)
         return Enrolled(len(households), enrolled, created)
 
     def _enrol_households(self, p: Programme, households: Sequence[HouseholdIn]) -> int:
         self._check_wallets(households)
         now = self.clock.now_ns()
         with write_transaction(self.engine) as conn:
-            return sum(
-                self._enrol_one(conn, p, h, f"households[{i}]", now)[0]
-                for i, h in enumerate(households)
-            )
+            return enrol_many(conn, p, households, now)[0]
 
     def _check_wallets(self, households: Sequence[HouseholdIn]) -> None:
         for i, h in enumerate(households):
@@ -326,58 +317,6 @@ class Schemes:
                         code="wallet_not_found",
                         where=where,
                     ) from None
-
-    def _enrol_one(
-        self, conn: Connection, p: Programme, h: HouseholdIn, where: str, now: int
-    ) -> tuple[int, int]:
-        """Enrol one household; returns (enrolments created, members created)."""
-        if h.start < p.valid_from or h.end > p.valid_to:
-            raise InvalidInput(
-                f"household {h.reference}: the policy {h.start}..{h.end} lies outside the"
-                f" programme's validity {p.valid_from}..{p.valid_to}",
-                code="policy_outside_programme",
-                where=f"{where}.start",
-            )
-        found = store.households_by_reference(conn, [h.reference]).get(h.reference)
-        hid = found.id if found else store.insert_household(conn, h.reference, h.name, h.area, now)
-        known = store.members_by_reference(conn, [m.number for m in h.members])
-        policy = store.policy_id(conn, p.id, hid, h.start)
-        if policy is None:
-            policy = store.insert_policy(conn, p.id, hid, h.start, h.end, now)
-        already = store.enrolled_members(conn, policy)
-        rows: list[Enrolment] = []
-        created = 0
-        for j, m in enumerate(h.members):
-            mw = f"{where}.members[{j}]"
-            member = known.get(m.number)
-            wallet = parse_id(m.wallet_account, field=mw) if m.wallet_account else 0
-            if member is None:
-                party = party_store.party_by_reference(conn, f"member:{m.number}")
-                if party is None:
-                    party = party_store.insert_party(
-                        conn, PartyKind.PATIENT, m.name, f"member:{m.number}", now
-                    )
-                draft = Member(0, hid, m.number, m.name, m.sex, m.birth_date, party.id, wallet)
-                member = replace(draft, id=store.insert_member(conn, draft, now))
-                created += 1
-            elif (member.household_id, member.name, member.sex, member.birth_date) != (
-                hid,
-                m.name,
-                m.sex,
-                m.birth_date,
-            ):
-                raise Conflict(
-                    f"member {m.number} is registered already with other details"
-                    f" ({member.name}, {member.sex.value}, born {member.birth_date},"
-                    f" household {member.household_id})",
-                    code="member_mismatch",
-                    where=mw,
-                )
-            if member.id in already:
-                continue
-            rows.append(Enrolment(0, policy, p.id, member.id, m.start or h.start, h.end))
-        store.insert_enrolments(conn, rows)
-        return len(rows), created
 
     # -- coverage -----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from thamani.db.engine import select_in
 from thamani.db.tables import (
@@ -25,12 +25,14 @@ from thamani.db.tables import (
     enrolments,
     households,
     members,
+    parties,
     policies,
     programme_providers,
     programmes,
     tariffs,
 )
 from thamani.ledger.ids import from_bytes, to_bytes
+from thamani.parties.records import PartyKind
 from thamani.schemes.records import (
     Accreditation,
     BenefitItem,
@@ -288,8 +290,6 @@ def load_definition(conn: Connection, programme: Programme) -> Definition:
             .order_by(tariffs.c.item_code, tariffs.c.level)
         )
     ]
-    from thamani.db.tables import parties
-
     providers = [
         Accreditation(
             r.provider_id, r.reference or "", r.level, from_bytes(r.receivable_account_id)
@@ -311,8 +311,6 @@ def load_definition(conn: Connection, programme: Programme) -> Definition:
 
 def accreditations_of(conn: Connection, provider_id: int) -> dict[int, Accreditation]:
     """The programmes that accredit a provider, by programme id."""
-    from thamani.db.tables import parties
-
     rows = conn.execute(
         select(
             programme_providers.c.programme_id,
@@ -364,6 +362,93 @@ def households_by_reference(conn: Connection, refs: Sequence[str]) -> dict[str, 
     return out
 
 
+def insert_households(conn: Connection, rows: Sequence[tuple[str, str, str]], now: int) -> None:
+    """Insert households given as (reference, name, area)."""
+    if rows:
+        conn.execute(
+            households.insert(),
+            [{"reference": r, "name": n, "area": a, "created_at": now} for r, n, a in rows],
+        )
+
+
+def party_ids_by_reference(conn: Connection, refs: Sequence[str]) -> dict[str, int]:
+    sql = "SELECT reference, id FROM parties WHERE reference IN ({in})"
+    return {str(r): int(i) for r, i in select_in(conn, sql, list(set(refs)))}
+
+
+def insert_patient_parties(
+    conn: Connection, rows: Sequence[tuple[str, str]], kind: PartyKind, now: int
+) -> None:
+    """Insert parties given as (name, reference)."""
+    if rows:
+        conn.execute(
+            parties.insert(),
+            [{"kind": kind.value, "name": n, "reference": r, "created_at": now} for n, r in rows],
+        )
+
+
+def insert_members(conn: Connection, rows: Sequence[Member], now: int) -> None:
+    if rows:
+        conn.execute(
+            members.insert(),
+            [
+                {
+                    "household_id": m.household_id,
+                    "reference": m.reference,
+                    "name": m.name,
+                    "sex": m.sex.value,
+                    "birth_date": m.birth_date,
+                    "party_id": m.party_id,
+                    "wallet_account_id": to_bytes(m.wallet_account_id)
+                    if m.wallet_account_id
+                    else None,
+                    "created_at": now,
+                }
+                for m in rows
+            ],
+        )
+
+
+def policies_of(
+    conn: Connection, programme_id: int, household_ids: Sequence[int]
+) -> dict[tuple[int, date], int]:
+    """The programme's policies of these households, by (household, start)."""
+    sql = (
+        "SELECT household_id, start_date, id FROM policies WHERE programme_id = ?"
+        " AND household_id IN ({in})"
+    )
+    return {
+        (int(h), _day(s)): int(i)
+        for h, s, i in select_in(conn, sql, list(set(household_ids)), before=(programme_id,))
+    }
+
+
+def insert_policies(
+    conn: Connection, programme_id: int, rows: Sequence[tuple[int, date, date]], now: int
+) -> None:
+    """Insert policies given as (household, start, end)."""
+    if rows:
+        conn.execute(
+            policies.insert(),
+            [
+                {
+                    "programme_id": programme_id,
+                    "household_id": h,
+                    "start_date": s,
+                    "end_date": e,
+                    "created_at": now,
+                }
+                for h, s, e in rows
+            ],
+        )
+
+
+def enrolled_pairs(conn: Connection, policy_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(policy, member) pairs enrolled already."""
+    sql = "SELECT policy_id, member_id FROM enrolments WHERE policy_id IN ({in})"
+    return {(int(p), int(m)) for p, m in select_in(conn, sql, list(set(policy_ids)))}
+
+
 def households_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Household]:
     wanted = list(set(ids))
     out: dict[int, Household] = {}
@@ -373,16 +458,6 @@ def households_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Househol
         ):
             out[r.id] = _household(r)
     return out
-
-
-def insert_household(conn: Connection, reference: str, name: str, area: str, now: int) -> int:
-    return int(
-        conn.execute(
-            households.insert()
-            .values(reference=reference, name=name, area=area, created_at=now)
-            .returning(households.c.id)
-        ).scalar_one()
-    )
 
 
 def _day(value: Any) -> date:
@@ -422,63 +497,6 @@ def members_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Member]:
 
 def members_of_party(conn: Connection, party_id: int) -> list[Member]:
     return [_member(r) for r in conn.execute(select(members).where(members.c.party_id == party_id))]
-
-
-def insert_member(conn: Connection, m: Member, now: int) -> int:
-    return int(
-        conn.execute(
-            members.insert()
-            .values(
-                household_id=m.household_id,
-                reference=m.reference,
-                name=m.name,
-                sex=m.sex.value,
-                birth_date=m.birth_date,
-                party_id=m.party_id,
-                wallet_account_id=to_bytes(m.wallet_account_id) if m.wallet_account_id else None,
-                created_at=now,
-            )
-            .returning(members.c.id)
-        ).scalar_one()
-    )
-
-
-def policy_id(conn: Connection, programme_id: int, household_id: int, start: date) -> int | None:
-    return conn.execute(
-        select(policies.c.id).where(
-            and_(
-                policies.c.programme_id == programme_id,
-                policies.c.household_id == household_id,
-                policies.c.start_date == start,
-            )
-        )
-    ).scalar_one_or_none()
-
-
-def insert_policy(
-    conn: Connection, programme_id: int, household_id: int, start: date, end: date, now: int
-) -> int:
-    return int(
-        conn.execute(
-            policies.insert()
-            .values(
-                programme_id=programme_id,
-                household_id=household_id,
-                start_date=start,
-                end_date=end,
-                created_at=now,
-            )
-            .returning(policies.c.id)
-        ).scalar_one()
-    )
-
-
-def enrolled_members(conn: Connection, policy: int) -> set[int]:
-    return set(
-        conn.execute(
-            select(enrolments.c.member_id).where(enrolments.c.policy_id == policy)
-        ).scalars()
-    )
 
 
 def insert_enrolments(conn: Connection, rows: Sequence[Enrolment]) -> None:
