@@ -29,6 +29,7 @@ def shared(tmp_path: Path, store_url: str | None, clock: ManualClock) -> Iterato
 
 def test_a_batch_shared_between_processes(shared: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(parallel, "OWN_WEIGHT", 0.02)  # the households 1 and 2 split
     w = shared
     batch = [
         claim("NI-3", "kcrh", ["OPD-CONSULT"], day=date(2025, 6, 1)),  # meets the deductible
@@ -63,3 +64,5 @@ def test_a_batch_shared_between_processes(shared: World, monkeypatch: pytest.Mon
     assert w.receivable("national-insurance", w.kcrh) == out[0].payer + out[2].payer
     assert w.receivable("linda-mama", w.kcrh) == out[1].payer + out[5].payer
     assert w.p.verify_ledger().ok
+    assert w.p.claims._pool is not None
+    assert w.p.claims._pool._pool is not None  # a worker process took its share

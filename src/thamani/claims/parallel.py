@@ -59,6 +59,22 @@ def household_of(member_households: dict[str, int], member: str) -> int:
     return found if found is not None else zlib.crc32(member.encode())
 
 
+#: This process's share of a batch, against a worker's: it skips decoding its claims and
+#: encoding its results, so it decides a little more per second than a worker does.
+OWN_WEIGHT = 1.2
+
+
+def share_of(household: int, parts: int) -> int:
+    """Which part a household falls in: part 0 (this process) takes ``OWN_WEIGHT`` times
+    a worker's share; the rest are spread evenly."""
+    slots = 100
+    own = round(slots * OWN_WEIGHT / (OWN_WEIGHT + parts - 1))
+    slot = household % slots
+    if slot < own:
+        return 0
+    return 1 + (slot - own) % (parts - 1)
+
+
 class WorkerPool:
     """Worker processes that adjudicate parts of a batch (started on first use)."""
 

@@ -214,8 +214,8 @@ class Claims:
         n = self._pool.size + 1
         parts: list[list[parallel.Item]] = [[] for _ in range(n)]
         for i, c in enumerate(claims):
-            home = parallel.household_of(homes, c.member)
-            parts[home % n].append((i, payloads[i], providers[i], programmes[i], replays.get(i, 0)))
+            share = parallel.share_of(parallel.household_of(homes, c.member), n)
+            parts[share].append((i, payloads[i], providers[i], programmes[i], replays.get(i, 0)))
         out: list[Claim | None] = [None] * len(claims)
         futures = self._pool.start(parts[1:], self.clock.now_ns(), submitted_by)
         mine = parts[0]
