@@ -416,3 +416,15 @@ def claims_steps(p: Platform) -> Iterator[Step]:
             + claim_response(wrong, "kcrh")["error"][0]["code"]["coding"][0]["code"],
         ],
     )
+
+    # 9. The books still balance, every claim's money included.
+    report = p.verify_ledger()
+    yield Step(
+        "The books are verified again, every claim's money included",
+        [
+            f"{report.records:,} journal records re-hashed, {report.accounts:,} balances"
+            f" folded and compared: {'ok' if report.ok else 'FAILED'}",
+            *[f"  {x.code}: {x.message}" for x in report.problems],
+        ],
+        ok=report.ok,
+    )
