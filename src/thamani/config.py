@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     """Secret for the keyed HMAC that pseudonymises members in the data pool."""
 
+    currency: str = "KES"
+    """The currency of patients' own money when a payment names no programme."""
+    mpesa_shortcode: str = "600000"
+    """The paybill number mobile-money top-ups are paid to (M-Pesa C2B BusinessShortCode)."""
+    mpesa_callback_secret: SecretStr | None = None
+    """Shared secret the operator's callbacks present (header or ``token`` query parameter)."""
+    pool_dir: Path | None = None
+    """Where the pseudonymised Parquet pool lives; unset means ``<data_dir>/pool``."""
+
     trusted_keys: str = ""
     """Further Ed25519 public keys (base64, comma-separated) whose signatures verify accepts,
     e.g. the keys used before a rotation."""
@@ -67,6 +76,10 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'thamani.db').resolve()}"
 
     @property
+    def resolved_pool_dir(self) -> Path:
+        return self.pool_dir if self.pool_dir is not None else self.data_dir / "pool"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
@@ -80,6 +93,7 @@ class Settings(BaseSettings):
                 for name, value in (
                     ("THAMANI_SIGNING_KEY", self.signing_key),
                     ("THAMANI_PSEUDONYM_KEY", self.pseudonym_key),
+                    ("THAMANI_MPESA_CALLBACK_SECRET", self.mpesa_callback_secret),
                 )
                 if value is None or not value.get_secret_value().strip()
             ]

@@ -10,17 +10,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from thamani.capacity.service import Capacity
+from thamani.channels.mobile_money import FakeOperator
+from thamani.channels.mpesa import MpesaC2B
 from thamani.claims.service import Claims
 from thamani.claims.settlement import LedgerSettlement
 from thamani.clock import Clock, SystemClock
-from thamani.config import Settings
+from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
+from thamani.pool.service import Pool
 from thamani.schemes.service import Schemes
+from thamani.wallets.service import Wallets
 
 
 @dataclass(slots=True)
@@ -33,6 +38,10 @@ class Platform:
     signer: the key that signs the ledger's head and checkpoints.
     ledger: the ledger's use cases.
     parties: parties and tokens.
+    capacity: waiting lists, referrals, RTT snapshots and capacity plans.
+    wallets: health wallets: funding sources, payments, top-ups, payouts, statements.
+    pool: the pseudonymised data pool and its analytics.
+    mpesa: the receiver of M-Pesa C2B callbacks.
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
     """
@@ -43,6 +52,10 @@ class Platform:
     signer: Signer
     ledger: Ledger
     parties: Parties
+    capacity: Capacity
+    wallets: Wallets
+    pool: Pool
+    mpesa: MpesaC2B
     schemes: Schemes
     claims: Claims
 
@@ -55,6 +68,7 @@ class Platform:
 
     def close(self) -> None:
         self.claims.close()
+        self.ledger.close()
         self.engine.dispose()
 
 
@@ -69,13 +83,23 @@ def open_platform(
     clk: Clock = clock or SystemClock()
     signer = load_signer(settings)
     ledger = Ledger(engine, settings, signer, clk)
+    parties = Parties(engine, clk)
+    # No real operator is wired yet: outside production, payouts to mobile money are
+    # disbursed through the in-memory fake; in production they are recorded on the ledger
+    # and in the payout statement only.
+    gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
+    wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     return Platform(
         settings=settings,
         engine=engine,
         clock=clk,
         signer=signer,
         ledger=ledger,
-        parties=Parties(engine, clk),
+        parties=parties,
+        wallets=wallets,
+        pool=Pool(engine, settings, clk),
+        mpesa=MpesaC2B(wallets, settings),
+        capacity=Capacity(engine, clk),
         schemes=Schemes(engine, ledger, clk),
         claims=Claims(engine, LedgerSettlement(ledger), clk, settings),
     )

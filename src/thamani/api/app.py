@@ -8,11 +8,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from thamani import __version__
 from thamani.api import problems
 from thamani.api.fhir import create_fhir_app
-from thamani.api.routers import claims, ledger, parties, schemes
+from thamani.api.responses import FastJSONResponse
+from thamani.api.routers import capacity, channels, claims, ledger, parties, pool, schemes, wallets
 from thamani.config import Settings
 from thamani.platform import Platform, open_platform
 
@@ -50,8 +55,24 @@ def create_app(
             " `Authorization: Bearer thm_...` (tokens come from `thamani token create`)."
             " Errors are RFC 9457 problem documents."
         ),
+        default_response_class=FastJSONResponse,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    # Swagger UI served from the package itself: the docs work on a machine offline.
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Thamani API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
     app.state.platform = plat
     problems.install(app)
 
@@ -61,6 +82,10 @@ def create_app(
 
     app.include_router(parties.router, prefix="/v1")
     app.include_router(ledger.router, prefix="/v1")
+    app.include_router(capacity.router, prefix="/v1")
+    app.include_router(wallets.router, prefix="/v1")
+    app.include_router(channels.router, prefix="/v1")
+    app.include_router(pool.router, prefix="/v1")
     app.include_router(schemes.router, prefix="/v1")
     app.include_router(claims.router, prefix="/v1")
     app.mount("/fhir", create_fhir_app(plat))

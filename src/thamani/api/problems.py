@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from thamani.api.responses import FastJSONResponse
 from thamani.errors import ThamaniError
 
 PROBLEM_BASE = "https://thamani.health/problems/"
@@ -29,7 +29,7 @@ def problem(
     instance: str | None = None,
     where: str | None = None,
     extra: dict[str, Any] | None = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -44,7 +44,7 @@ def problem(
     if extra:
         body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return FastJSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def _pointer(loc: tuple[Any, ...]) -> str:
@@ -56,7 +56,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into problem responses."""
 
     @app.exception_handler(ThamaniError)
-    async def _thamani(request: Request, exc: ThamaniError) -> JSONResponse:
+    async def _thamani(request: Request, exc: ThamaniError) -> FastJSONResponse:
         return problem(
             exc.status,
             exc.code,
@@ -68,7 +68,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> FastJSONResponse:
         errors = [
             {"where": _pointer(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
             for e in exc.errors()
@@ -86,7 +86,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return problem(
             exc.status_code,

@@ -17,7 +17,9 @@ def bench_ledger(
     http_requests: int = typer.Option(20_000, help="Single-transfer HTTP requests."),
     verify_records: int = typer.Option(0, help="Also time verify over this many records."),
     postgres_url: str | None = typer.Option(
-        None, envvar="THAMANI_BENCH_POSTGRES_URL", help="Measure PostgreSQL too."
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        envvar="THAMANI_BENCH_POSTGRES_URL",
+        help="Also measure PostgreSQL here (empty to skip).",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -29,7 +31,7 @@ def bench_ledger(
         accounts=accounts,
         http_requests=http_requests,
         verify_records=verify_records,
-        postgres_url=postgres_url,
+        postgres_url=postgres_url or None,
         quiet=as_json,
     )
     emit_json(result)
@@ -58,3 +60,70 @@ def bench_claims(
         quiet=as_json,
     )
     emit_json(result)
+
+
+@app.command("capacity")
+@friendly
+def bench_capacity(
+    seed: int = typer.Option(0, help="Seed of the simulated lists and the scheduling case."),
+    referrals: int = typer.Option(100_000, help="Referrals for the store figures (0: skip)."),
+    database_url: str | None = typer.Option(
+        None, envvar="THAMANI_BENCH_POSTGRES_URL", help="Store figures on this database."
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Simulation of 100 lists over five years, 500 patients into 60 sessions, and the
+    store's batch paths (import referrals and removals, statistics per list)."""
+    from thamani.benchmarking.capacity import run
+
+    _ = as_json  # the figures are always printed as one JSON object
+    emit_json(run(seed, referrals, database_url))
+
+
+@app.command("synth")
+@friendly
+def bench_synth(
+    people: int = typer.Option(1_000_000, help="People to generate."),
+    years: int = typer.Option(1, help="Years of care."),
+    seed: int = typer.Option(1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Seconds and peak memory to generate a population and its care to Parquet."""
+    from thamani.benchmarking.synth import run
+
+    emit_json(run(people=people, years=years, seed=seed, quiet=as_json))
+
+
+@app.command("wallets")
+@friendly
+def bench_wallets(
+    patients: int = typer.Option(5_000),
+    providers: int = typer.Option(50),
+    payments: int = typer.Option(50_000, help="Payments in the batch run."),
+    batch: int = typer.Option(1_000, help="Payments per Wallets.pay_batch call."),
+    single: int = typer.Option(1_000, help="Payments made one call at a time."),
+    top_ups: int = typer.Option(2_000, help="M-Pesa confirmations (then replayed)."),
+    pool_encounters: int = typer.Option(100_000, help="Encounters appended to the pool."),
+    postgres_url: str | None = typer.Option(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        envvar="THAMANI_BENCH_POSTGRES_URL",
+        help="Also measure PostgreSQL here (empty to skip).",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Payments through the wallets, top-ups, and the data pool."""
+    from thamani.benchmarking.wallets import run
+
+    emit_json(
+        run(
+            patients=patients,
+            providers=providers,
+            payments=payments,
+            batch=batch,
+            single=single,
+            top_ups=top_ups,
+            pool_encounters=pool_encounters,
+            postgres_url=postgres_url or None,
+            quiet=as_json,
+        )
+    )

@@ -23,8 +23,11 @@ def demo(
     ),
 ) -> None:
     """Run the demonstration on the embedded store and print what it did."""
+    from thamani.demo.capacity import capacity_steps
     from thamani.demo.claims import claims_steps
+    from thamani.demo.county import county_step
     from thamani.demo.scenario import steps
+    from thamani.demo.wallets import wallet_steps
 
     base = STATE.settings()
     if base.database_url:
@@ -41,7 +44,13 @@ def demo(
     plat = open_platform(settings)
     try:
         failed = False
-        story = chain(steps(plat.ledger, plat.parties, plat.verify_ledger), claims_steps(plat))
+        story = chain(
+            [county_step(people)],
+            steps(plat.ledger, plat.parties, plat.verify_ledger),
+            wallet_steps(plat),
+            claims_steps(plat),
+            capacity_steps(plat, settings.data_dir),
+        )
         for n, step in enumerate(story, 1):
             mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
             console.print(f"\n{mark} [bold]{n}. {step.title}[/]")
@@ -59,6 +68,5 @@ def demo(
         f"\ndone in {time.perf_counter() - started:.1f} s. Explore it:"
         f" [bold]thamani --data-dir {settings.data_dir} ledger ledgers[/]"
     )
-    _ = people
     if failed:
         raise typer.Exit(1)

@@ -10,7 +10,18 @@ from pathlib import Path
 import typer
 
 from thamani import __version__
-from thamani.cli import bench, claims, demo, ledger, parties, schemes
+from thamani.cli import (
+    bench,
+    capacity,
+    claims,
+    demo,
+    ledger,
+    parties,
+    pool,
+    schemes,
+    synth,
+    wallets,
+)
 from thamani.cli.common import STATE, console, friendly, platform, set_global_options
 from thamani.db.migrate import current_revision, head_revision
 from thamani.parties.records import PartyKind
@@ -25,11 +36,16 @@ app = typer.Typer(
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(parties.party_app, name="party")
 app.add_typer(parties.token_app, name="token")
+app.add_typer(capacity.app, name="capacity")
+app.add_typer(wallets.app, name="wallet")
+app.add_typer(wallets.payouts_app, name="payouts")
+app.add_typer(pool.app, name="pool")
 app.add_typer(schemes.app, name="programme")
 app.add_typer(claims.app, name="claim")
 app.command("enrol")(schemes.enrol)
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
+app.command("synth")(synth.synth)
 
 
 @app.callback()

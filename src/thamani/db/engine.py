@@ -130,9 +130,21 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    """One read transaction: a consistent snapshot of the store."""
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    """One read transaction: a consistent snapshot of the store.
+
+    On PostgreSQL that takes REPEATABLE READ: at its default level every statement would
+    see what was committed since the one before (a verification running beside writers
+    would report records "inserted" and balances that do not add up). SQLite's read
+    transactions are snapshots already.
+    """
+    with engine.connect() as raw:
+        conn = (
+            raw.execution_options(isolation_level="REPEATABLE READ")
+            if raw.dialect.name == "postgresql"
+            else raw
+        )
+        with conn.begin():
+            yield conn
 
 
 def placeholders(conn: Connection, count: int) -> str:
@@ -162,6 +174,9 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
     """
     if not rows:
         return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
+        return
     width = len(columns)
     per = max(1, min(2000, _max_params(conn) // width))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -176,6 +191,23 @@ def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: li
             chunk = rows[start : start + per]
             sql = full_sql if len(chunk) == per else head + ", ".join([one] * len(chunk))
             _run(conn, cur, sql, list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+
+
+def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``: the fastest way in, still transactional."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    driver = conn.dialect.dbapi
+    assert driver is not None
+    cur = dbapi.cursor()
+    try:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    except driver.IntegrityError as e:
+        raise sa_exc.IntegrityError(f"COPY {table}", None, e) from e
     finally:
         cur.close()
 
@@ -326,5 +358,32 @@ def bulk_execute(conn: Connection, sql_qmark: str, rows: list[Any]) -> None:
     cur = dbapi.cursor()
     try:
         _run(conn, cur, sql, rows, many=True)
+    finally:
+        cur.close()
+
+
+def _driver_sql(conn: Connection, sql_qmark: str) -> str:
+    return sql_qmark if conn.dialect.paramstyle == "qmark" else sql_qmark.replace("?", "%s")
+
+
+def driver_fetch(conn: Connection, sql_qmark: str, params: Sequence[Any]) -> list[Any]:
+    """Run a small query on the driver directly (hot paths); ``?`` placeholders."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        cur.execute(_driver_sql(conn, sql_qmark), tuple(params))
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def driver_execute(conn: Connection, sql_qmark: str, params: Sequence[Any]) -> None:
+    """Run one statement on the driver directly (hot paths); ``?`` placeholders."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        _run(conn, cur, _driver_sql(conn, sql_qmark), tuple(params))
     finally:
         cur.close()

@@ -46,6 +46,8 @@ class TransferCode(enum.IntEnum):
     EXPIRY_RETURN = 12
     CORRECTION = 13
     WITHHOLD = 14
+    GRANT = 15
+    """A programme loads conditional funds (a voucher, a subsidy, cover) into a member's wallet."""
 
 
 def describe_transfer_code(code: int) -> str:

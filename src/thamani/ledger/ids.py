@@ -7,6 +7,7 @@ milliseconds, then 80 random bits), which keeps the store's id index appending a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
@@ -20,6 +21,21 @@ def new_id() -> int:
     """A fresh, time-ordered 128-bit id (never 0, never the maximum)."""
     ms = time.time_ns() // 1_000_000
     return (ms << 80) | int.from_bytes(os.urandom(10), "big") | 1
+
+
+def derived_id(namespace: str, *parts: object) -> int:
+    """An id made from an idempotency key: the same key always gives the same id.
+
+    Use it where the outside world names the event (a mobile-money transaction id, a
+    payment id and a part number): a replay then reuses the id, and the ledger answers
+    ``exists`` instead of moving money twice. SHA-256 of the namespace and the parts,
+    truncated to 128 bits (never 0, never the maximum).
+    """
+    text = "\x1f".join([namespace, *(str(p) for p in parts)])
+    value = int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")
+    if value in (0, ID_MAX):  # pragma: no cover - 2^-127
+        value = 1
+    return value
 
 
 def to_bytes(value: int) -> bytes:

@@ -221,9 +221,11 @@ def _exists(t: Transfer, e: Transfer) -> R:
         return R.EXISTS_WITH_DIFFERENT_USER_DATA_64
     if t.user_data_32 != e.user_data_32:
         return R.EXISTS_WITH_DIFFERENT_USER_DATA_32
-    if t.ledger and t.ledger != e.ledger:
+    # A post or void may leave its ledger and code out (0); any other transfer names them.
+    optional = t.flags & (_POST | _VOID)
+    if (t.ledger or not optional) and t.ledger != e.ledger:
         return R.EXISTS_WITH_DIFFERENT_LEDGER
-    if t.code and t.code != e.code:
+    if (t.code or not optional) and t.code != e.code:
         return R.EXISTS_WITH_DIFFERENT_CODE
     return R.EXISTS
 
@@ -294,6 +296,23 @@ class _Batch:
         ts = self.now if self.now > self.ts else self.ts + 1
         self.ts = ts
         return ts
+
+    def visible(self, e: Transfer) -> bool:
+        """May the caller know this stored transfer (it may debit one of its accounts)?"""
+        if self.may_debit is None:
+            return True
+        for account_id in (e.debit_account_id, e.credit_account_id):
+            a = self.touched.get(account_id) or self.states.get(account_id)
+            if a is not None and self.may_debit(a):
+                return True
+        return False
+
+    def exists(self, t: Transfer, e: Transfer) -> R:
+        """A resubmitted id: compared with the stored transfer, unless that transfer is
+        another party's, whose contents are not disclosed."""
+        if not self.visible(e):
+            return R.ID_ALREADY_USED
+        return _exists(t, e)
 
     # -- linked chains ------------------------------------------------------------------
 
@@ -372,7 +391,7 @@ class _Batch:
             return R.ID_MUST_NOT_BE_INT_MAX
         e = self.created.get(tid) or self.existing.get(tid)
         if e is not None:
-            return _exists(t, e)
+            return self.exists(t, e)
         if _mutually_exclusive(f):
             return R.FLAGS_ARE_MUTUALLY_EXCLUSIVE
         if not 0 <= t.amount <= MAX_AMOUNT:
@@ -391,7 +410,7 @@ class _Batch:
         """The common case: a single-phase transfer with no flags but ``linked``."""
         e = self.created.get(tid) or self.existing.get(tid)
         if e is not None:
-            return _exists(t, e)
+            return self.exists(t, e)
         amount = t.amount
         if (
             not 0 < amount <= MAX_AMOUNT
@@ -586,6 +605,9 @@ class _Batch:
             return R.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER
         p = self.pending(pid)
         if p is None:
+            other = self.created.get(pid) or self.existing.get(pid)
+            if other is not None and self.visible(other):
+                return R.PENDING_TRANSFER_NOT_PENDING
             return R.PENDING_TRANSFER_NOT_FOUND
         if not p.flags & _PENDING:
             return R.PENDING_TRANSFER_NOT_PENDING
@@ -681,6 +703,7 @@ def decide_transfers(
     last_timestamp: int,
     next_seq: int,
     may_debit: Callable[[AccountState], bool] | None = None,
+    permissions: Sequence[Callable[[AccountState], bool] | None] | None = None,
 ) -> TransferBatch:
     """Decide a batch of transfers; see the module docstring.
 
@@ -688,7 +711,8 @@ def decide_transfers(
     transfers it resolves or that are due); their states are updated in place.
     ``existing`` holds every stored transfer whose id the batch reuses, ``pendings`` every
     stored pending transfer it names. ``may_debit`` limits which accounts the caller may
-    take money from; the others look absent.
+    take money from; the others look absent. ``permissions``, when given, holds one such
+    check per transfer (a batch that combines several callers' submissions).
     """
     b = _Batch(accounts, existing, pendings, now, last_timestamp, next_seq, may_debit)
     b.expire(due)
@@ -710,12 +734,14 @@ def decide_transfers(
     entries_append = b.entries.append
     results_append = results.append
     lookup_existing = existing.get
-    inline = may_debit is None
     exceeds_credits = R.EXCEEDS_CREDITS
     exceeds_debits = R.EXCEEDS_DEBITS
+    check = may_debit
     for i, t in enumerate(transfers):
+        if permissions is not None:
+            check = b.may_debit = permissions[i]
         f = t.flags
-        if f == 0 and chain_start < 0 and inline:
+        if f == 0 and chain_start < 0:
             tid = t.id
             amount = t.amount
             dr = touched.get(t.debit_account_id)
@@ -749,6 +775,7 @@ def decide_transfers(
                 and cr.cp + cr.cpo + amount <= MAX_AMOUNT
                 and tid not in created
                 and lookup_existing(tid) is None
+                and (check is None or check(dr))
             ):
                 if dr.flags & _DR_LIMIT and dr.dp + dr.dpo + amount > dr.cpo:
                     results_append(exceeds_credits)
@@ -786,5 +813,6 @@ def decide_transfers(
         results_append(result)
         if chain_start >= 0 and not linked:
             chain_start = -1
+            chain_failed = False
             b.close_chain()
     return TransferBatch(results, b.entries, b.touched, b.before, b.pendings, b.ts, b.seq)

@@ -146,6 +146,7 @@ def decide_accounts(
         results.append(result)
         if chain_start >= 0 and not linked:
             chain_start = -1
+            chain_failed = False
     return AccountBatch(results, opened, ts, seq, no)
 
 

@@ -20,6 +20,8 @@ class TransferResult(enum.Enum):
     RESERVED_FLAG = "reserved_flag"
     ID_MUST_NOT_BE_ZERO = "id_must_not_be_zero"
     ID_MUST_NOT_BE_INT_MAX = "id_must_not_be_int_max"
+    ID_ALREADY_USED = "id_already_used"
+    """Another party's transfer has this id (what it holds is not disclosed)."""
     EXISTS_WITH_DIFFERENT_FLAGS = "exists_with_different_flags"
     EXISTS_WITH_DIFFERENT_PENDING_ID = "exists_with_different_pending_id"
     EXISTS_WITH_DIFFERENT_TIMEOUT = "exists_with_different_timeout"

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
 from thamani.db.engine import read_transaction, write_transaction
 from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
 from thamani.ledger import store
+from thamani.ledger.gate import Gate
 from thamani.ledger.keys import Signer
 from thamani.ledger.machine import AccountState, TransferBatch
 from thamani.ledger.opening import AccountBatch, decide_accounts
@@ -74,6 +76,7 @@ class Ledger:
         self.signer = signer
         self.clock: Clock = clock or SystemClock()
         self.writer = Writer(engine, settings, signer, self.clock)
+        self.gate = Gate(self.writer)
 
     # -- ledgers ------------------------------------------------------------------------
 
@@ -153,7 +156,16 @@ class Ledger:
             store.insert_journal_rows(conn, rows)
             return Head(batch.next_seq - 1, new_hash, batch.last_timestamp, h.postings_upto)
 
-        self.writer.exclusive(work)
+        try:
+            self.writer.exclusive(work)
+        except SQLIntegrityError:
+            # The one constraint the decision does not check: owners and sponsors are
+            # parties (a foreign key). The transaction was rolled back: nothing opened.
+            raise InvalidInput(
+                "an owner or sponsor party named in this batch does not exist",
+                code="party_not_found",
+                where="/accounts",
+            ) from None
         return outcome[0].results
 
     def accounts(self, ids: Sequence[int], access: AccountAccess | None = None) -> list[Account]:
@@ -217,6 +229,27 @@ class Ledger:
                 return check(a.owner, a.sponsor)
 
         return self.writer.submit(transfers, may_debit, also)
+
+    async def submit_async(
+        self, transfers: Sequence[Transfer], access: AccountAccess | None = None
+    ) -> TransferBatch:
+        """As ``submit``, for callers on an asyncio event loop (the web API)."""
+        if len(transfers) > BATCH_MAX:
+            raise InvalidInput(
+                f"a batch holds at most {BATCH_MAX} transfers, not {len(transfers)}",
+                code="batch_too_large",
+            )
+        may_debit = None
+        if access is not None:
+            check = access.may_debit
+
+            def may_debit(a: AccountState) -> bool:
+                return check(a.owner, a.sponsor)
+
+        return await self.gate.submit(transfers, may_debit)
+
+    def close(self) -> None:
+        self.gate.close()
 
     def expire(self) -> int:
         """Release every pending transfer whose timeout has passed; returns how many."""

@@ -12,11 +12,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, literal, or_, select, union_all, update
+from sqlalchemy import Connection, and_, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from thamani.db.engine import bulk_execute, bulk_insert, bulk_update
+from thamani.db.engine import (
+    bulk_execute,
+    bulk_insert,
+    bulk_update,
+    driver_execute,
+    driver_fetch,
+)
 from thamani.db.tables import accounts, checkpoints, head, journal, ledgers, pending, postings
 from thamani.ledger import journal as chainlib
 from thamani.ledger.ids import from_bytes, to_bytes
@@ -75,29 +81,27 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 def lock_head(conn: Connection, signer: Signer) -> Head:
     """Read the head, creating it at genesis if the journal is new; on PostgreSQL the row
-    stays locked until the transaction ends, which serialises all ledger writers."""
-    values = {
-        "id": 1,
-        "seq": 0,
-        "hash": chainlib.GENESIS,
-        "timestamp": 0,
-        "postings_upto": 0,
-        "public_key": signer.public_key,
-        "signature": signer.sign(chainlib.head_message(0, chainlib.GENESIS, 0)),
-    }
-    stmt = select(head.c.seq, head.c.hash, head.c.timestamp, head.c.postings_upto).where(
-        head.c.id == 1
-    )
-    if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(head).values(values).on_conflict_do_nothing())
-        row = conn.execute(stmt.with_for_update()).one()
-    else:
-        found = conn.execute(stmt).one_or_none()
-        if found is None:
-            conn.execute(sqlite_insert(head).values(values).on_conflict_do_nothing())
-            found = conn.execute(stmt).one()
-        row = found
-    return Head(row.seq, bytes(row.hash), row.timestamp, row.postings_upto)
+    stays locked until the transaction ends, which serialises all ledger writers.
+
+    On the hot path of every commit, so it speaks to the driver directly."""
+    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+    sql = f"SELECT seq, hash, timestamp, postings_upto FROM ledger_head WHERE id = 1{lock}"
+    row = driver_fetch(conn, sql, ())
+    if not row:
+        values = {
+            "id": 1,
+            "seq": 0,
+            "hash": chainlib.GENESIS,
+            "timestamp": 0,
+            "postings_upto": 0,
+            "public_key": signer.public_key,
+            "signature": signer.sign(chainlib.head_message(0, chainlib.GENESIS, 0)),
+        }
+        ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(ins(head).values(values).on_conflict_do_nothing())
+        row = driver_fetch(conn, sql, ())
+    seq, hash_, ts, upto = row[0]
+    return Head(seq, bytes(hash_), ts, upto)
 
 
 def read_head(conn: Connection) -> Head | None:
@@ -118,17 +122,12 @@ def head_signature(conn: Connection) -> tuple[int, bytes, int, bytes, bytes] | N
 
 
 def write_head(conn: Connection, h: Head, signer: Signer) -> None:
-    conn.execute(
-        update(head)
-        .where(head.c.id == 1)
-        .values(
-            seq=h.seq,
-            hash=h.hash,
-            timestamp=h.timestamp,
-            postings_upto=h.postings_upto,
-            public_key=signer.public_key,
-            signature=signer.sign(chainlib.head_message(h.seq, h.hash, h.timestamp)),
-        )
+    signature = signer.sign(chainlib.head_message(h.seq, h.hash, h.timestamp))
+    driver_execute(
+        conn,
+        "UPDATE ledger_head SET seq = ?, hash = ?, timestamp = ?, postings_upto = ?,"
+        " public_key = ?, signature = ? WHERE id = 1",
+        (h.seq, h.hash, h.timestamp, h.postings_upto, signer.public_key, signature),
     )
 
 
@@ -172,23 +171,18 @@ def insert_ledger(
 
 
 def add_ledger_totals(conn: Connection, deltas: dict[int, tuple[int, int]]) -> None:
-    """Add (posted, pending) deltas to the ledgers' running totals."""
-    if not deltas:
-        return
-    rows = conn.execute(
-        select(ledgers.c.ledger, ledgers.c.posted_total, ledgers.c.pending_total).where(
-            ledgers.c.ledger.in_(list(deltas))
+    """Add (posted, pending) deltas to the ledgers' running totals (exact decimal text)."""
+    for ledger, (dp, dq) in sorted(deltas.items()):
+        rows = driver_fetch(
+            conn, "SELECT posted_total, pending_total FROM ledgers WHERE ledger = ?", (ledger,)
         )
-    ).all()
-    for r in rows:
-        dp, dq = deltas[r.ledger]
-        conn.execute(
-            update(ledgers)
-            .where(ledgers.c.ledger == r.ledger)
-            .values(
-                posted_total=str(int(r.posted_total) + dp),
-                pending_total=str(int(r.pending_total) + dq),
-            )
+        if not rows:
+            continue
+        posted, pend = rows[0]
+        driver_execute(
+            conn,
+            "UPDATE ledgers SET posted_total = ?, pending_total = ? WHERE ledger = ?",
+            (str(int(posted) + dp), str(int(pend) + dq), ledger),
         )
 
 
@@ -594,12 +588,15 @@ def due_pendings(conn: Connection, now: int, limit: int) -> list[PendingTransfer
     return [_pending(r) for r in conn.execute(stmt)]
 
 
-def next_expiry(conn: Connection) -> int | None:
-    return conn.execute(
-        select(func.min(pending.c.expires_at)).where(
-            and_(pending.c.status == int(PendingStatus.PENDING), pending.c.expires_at > 0)
-        )
-    ).scalar_one_or_none()
+def next_expiry_after(conn: Connection, now: int) -> int | None:
+    """The earliest expiry of a still-pending transfer after ``now``."""
+    rows = driver_fetch(
+        conn,
+        "SELECT min(expires_at) FROM pending WHERE status = ? AND expires_at > ?",
+        (int(PendingStatus.PENDING), now),
+    )
+    value = rows[0][0] if rows else None
+    return int(value) if value is not None else None
 
 
 def write_pendings(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, text
 
 from thamani.db.engine import read_transaction
 from thamani.db.tables import accounts, checkpoints, head, ledgers, pending
@@ -142,6 +142,7 @@ class _Verifier:
                 seq,
             )
         self.check_balances()
+        self.check_statement_index(head_row.postings_upto if head_row is not None else 0)
         return self.report
 
     def scan(self) -> tuple[int, bytes]:
@@ -365,6 +366,34 @@ class _Verifier:
             self.problem("untrusted_key", "the head is signed with a key that is not trusted")
         elif not verify_signature(bytes(head_row.public_key), bytes(head_row.signature), msg):
             self.problem("bad_signature", "the head's signature is not valid")
+
+    def check_statement_index(self, upto: int) -> None:
+        """The per-account statement index holds exactly two entries (debit and credit
+        side) for every transfer and expiry up to the position it was brought to."""
+        expected = self.conn.execute(
+            text("SELECT count(*) FROM journal WHERE event IN (0, 1) AND seq <= :u"), {"u": upto}
+        ).scalar_one()
+        actual = self.conn.execute(text("SELECT count(*) FROM postings")).scalar_one()
+        wrong = self.conn.execute(
+            text(
+                "SELECT min(p.seq) FROM postings p LEFT JOIN journal j ON j.seq = p.seq"
+                " WHERE j.seq IS NULL OR j.event NOT IN (0, 1) OR p.seq > :u"
+                " OR (p.account_no <> j.debit_no AND p.account_no <> j.credit_no)"
+            ),
+            {"u": upto},
+        ).scalar_one()
+        if wrong is not None:
+            self.problem(
+                "index_mismatch",
+                f"the statement index names record {wrong} for an account it does not touch",
+                int(wrong),
+            )
+        elif actual != 2 * expected:
+            self.problem(
+                "index_mismatch",
+                f"the statement index holds {actual} entries; the journal up to {upto}"
+                f" calls for {2 * expected}",
+            )
 
     def check_balances(self) -> None:
         for no, r in self.rows_by_no.items():

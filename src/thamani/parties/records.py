@@ -38,6 +38,7 @@ class Scope(enum.Enum):
     WALLETS_READ = "wallets:read"
     WALLETS_WRITE = "wallets:write"
     POOL_READ = "pool:read"
+    PAYOUTS_WRITE = "payouts:write"
     CAPACITY_READ = "capacity:read"
     CAPACITY_WRITE = "capacity:write"
 
@@ -62,6 +63,7 @@ DEFAULT_SCOPES: dict[PartyKind, frozenset[Scope]] = {
             Scope.CLAIMS_WRITE,
             Scope.SCHEMES_READ,
             Scope.WALLETS_READ,
+            Scope.PAYOUTS_WRITE,
             Scope.CAPACITY_READ,
             Scope.CAPACITY_WRITE,
         }

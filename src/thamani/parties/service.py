@@ -51,7 +51,7 @@ class Parties:
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
-        self._cache: dict[bytes, tuple[float, Actor]] = {}
+        self._cache: dict[bytes, tuple[float, Actor, int | None]] = {}
         self._cache_lock = threading.Lock()
 
     def create(self, kind: PartyKind, name: str, reference: str | None = None) -> Party:
@@ -160,6 +160,9 @@ class Parties:
         with self._cache_lock:
             hit = self._cache.get(key)
         if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+            expires_at = hit[2]
+            if expires_at is not None and expires_at <= self.clock.now_ns():
+                raise Unauthorized("this API token has expired", code="token_expired")
             return hit[1]
         with read_transaction(self.engine) as conn:
             found = store.token_by_hash(conn, key)
@@ -175,5 +178,5 @@ class Parties:
         with self._cache_lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = (now, actor)
+            self._cache[key] = (now, actor, tok.expires_at)
         return actor

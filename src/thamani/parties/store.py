@@ -85,14 +85,23 @@ def insert_token(
 
 def token_by_hash(conn: Connection, token_hash: bytes) -> tuple[ApiToken, Party] | None:
     row = conn.execute(
-        select(api_tokens, parties.c.kind, parties.c.name, parties.c.reference)
+        select(
+            api_tokens,
+            parties.c.kind,
+            # Both tables have name and created_at: the party's are labelled apart.
+            parties.c.name.label("party_name"),
+            parties.c.reference,
+            parties.c.created_at.label("party_created_at"),
+        )
         .join(parties, parties.c.id == api_tokens.c.party_id)
         .where(api_tokens.c.token_hash == token_hash)
     ).one_or_none()
     if row is None:
         return None
     tok = _token(row)
-    party = Party(row.party_id, PartyKind(row.kind), row.name, row.reference, 0)
+    party = Party(
+        row.party_id, PartyKind(row.kind), row.party_name, row.reference, row.party_created_at
+    )
     return tok, party
 
 

@@ -1,0 +1,1 @@
+"""Channels to the outside: mobile-money adapters (USSD and SMS later)."""
