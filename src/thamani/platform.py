@@ -89,6 +89,7 @@ def open_platform(
     # and in the payout statement only.
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
+    pool = Pool(engine, settings, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -97,9 +98,9 @@ def open_platform(
         ledger=ledger,
         parties=parties,
         wallets=wallets,
-        pool=Pool(engine, settings, clk),
+        pool=pool,
         mpesa=MpesaC2B(wallets, settings),
         capacity=Capacity(engine, clk),
         schemes=Schemes(engine, ledger, clk),
-        claims=Claims(engine, LedgerSettlement(ledger), clk, settings),
+        claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
     )

@@ -13,6 +13,7 @@ reused for a different claim) is ``InvalidInput`` or ``Conflict`` and nothing is
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from thamani.claims import store as claim_store
 from thamani.claims.adjudication import release
 from thamani.claims.cases import Case
 from thamani.claims.grouping import Grouper
+from thamani.claims.publishing import EncounterPool, Publisher
 from thamani.claims.reasons import Reason
 from thamani.claims.records import (
     Claim,
@@ -51,6 +53,8 @@ from thamani.schemes import store as scheme_store
 #: Transfers a claim's chain may need, at most, before it is adjudicated: a claim under
 #: a pre-authorisation posts it, pays the rest and takes a co-pay; others pay and co-pay.
 _WORST_CHAIN = {True: LONGEST_CHAIN, False: 2}
+log = logging.getLogger("thamani.claims")
+
 #: Most claims one ``submit_batch`` call takes.
 BATCH_LIMIT = 100_000
 #: The latest calendar date anywhere is UTC+14: no local service date is after it.
@@ -81,8 +85,10 @@ class Claims:
         settlement: Settlement,
         clock: Clock | None = None,
         settings: Settings | None = None,
+        pool: EncounterPool | None = None,
     ) -> None:
         self.engine = engine
+        self._publisher = Publisher(engine, pool)
         self.settlement = settlement
         self.clock: Clock = clock or SystemClock()
         self._books: dict[int, RuleBook] = {}
@@ -93,10 +99,34 @@ class Claims:
         size = parallel.workers_for(settings) if settings is not None else 1
         self._pool = parallel.WorkerPool(settings, size - 1) if settings and size > 1 else None
 
+    def prepare(self) -> None:
+        """Load, before serving, what handing claims to the data pool first loads (a
+        second of imports that would otherwise stall the first requests)."""
+        self._publisher.warm()
+
     def close(self) -> None:
-        """Stop the worker processes, if any were started."""
+        """Hand what waits to the data pool; stop the worker processes, if any."""
+        self._publisher.close()
         if self._pool is not None:
             self._pool.close()
+
+    def publish(self, since: date | None = None, limit: int = 100_000) -> int:
+        """Hand paid claims (of service dates from ``since``) to the data pool again; the
+        pool keeps each encounter once, so this repairs a pool that missed some."""
+        handed = 0
+        after = 0
+        with self._lock:
+            while handed < limit:
+                with read_transaction(self.engine) as conn:
+                    page = claim_store.search(
+                        conn, status=ClaimStatus.PAID, after=after, limit=1000
+                    )
+                if not page:
+                    break
+                after = page[-1].no
+                chosen = [c for c in page if since is None or c.service_date >= since]
+                handed += self._publisher.now(chosen)
+        return handed
 
     # -- submitting ---------------------------------------------------------------------
 
@@ -111,9 +141,11 @@ class Claims:
         provider = self._provider_ids([claim], actor)[0]
         programme = self._programme_ids([claim])[0]
         raw = payload.dumps(claim)
-        return self._grouper.submit(
+        done = self._grouper.submit(
             _Single(claim, provider, programme, raw, actor.party_id if actor else None)
         )
+        self._publisher.later([done])
+        return done
 
     def _submit_group(self, items: Sequence[_Single]) -> list[Claim | BaseException]:
         """A group of single claims (one submitter, distinct references) as one batch; a
@@ -159,10 +191,21 @@ class Claims:
             )
             if progress is not None:
                 progress(len(claims))
-            return done
-        return self.submit_resolved(
-            claims, providers, programmes, payloads, submitted_by, replays, progress=progress
-        )
+        else:
+            done = self.submit_resolved(
+                claims, providers, programmes, payloads, submitted_by, replays, progress=progress
+            )
+        self._hand_to_pool(done)
+        return done
+
+    def _hand_to_pool(self, claims: Sequence[Claim]) -> None:
+        """Paid claims enter the data pool, behind the settlement (see
+        ``thamani.claims.publishing``)."""
+        self._publisher.later(claims)
+
+    def flush_pool(self) -> None:
+        """Hand the paid claims waiting for the data pool over now."""
+        self._publisher.flush()
 
     def submit_resolved(
         self,
@@ -588,7 +631,9 @@ class Claims:
                 )
 
             self.settlement.settle([], [payment] if payment else [], write)
-            return self.get(claim_id)
+            done = self.get(claim_id)
+        self._hand_to_pool([done])
+        return done
 
     def _payment(self, conn: Connection, c: Claim, lines: Sequence[Line]) -> Payment:
         """The payment a stored claim makes for these lines."""

@@ -302,3 +302,20 @@ def release(claim_id: str) -> None:
 def settle() -> None:
     """Pay valuated claims whose payment the ledger refused earlier."""
     console.print(f"{platform().claims.settle_pending()} claim(s) paid")
+
+
+@app.command("publish")
+@friendly
+def publish(
+    since: str | None = typer.Option(None, help="Only claims with services from this date."),
+) -> None:
+    """Hand paid claims to the data pool again (each encounter is kept once)."""
+    from datetime import date
+
+    day = None
+    if since:
+        try:
+            day = date.fromisoformat(since)
+        except ValueError:
+            raise InvalidInput(f"{since!r} is not a date (YYYY-MM-DD)", where="--since") from None
+    console.print(f"{platform().claims.publish(day)} paid claim(s) handed to the data pool")

@@ -95,6 +95,7 @@ def serve(
     # thamani.ledger.pipeline): a short switch interval keeps commits from queueing.
     sys.setswitchinterval(0.0005)
     app = create_app(platform())
+    platform().claims.prepare()
     # Everything loaded so far lives as long as the server: moved out of the collector's
     # way, a full collection no longer walks it (tens of milliseconds of pause otherwise).
     gc.collect()
