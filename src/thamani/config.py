@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = "FULL"
     """SQLite's durability: FULL means a committed batch is on disk."""
 
+    claim_workers: int = Field(default=0, ge=0, le=64)
+    """Worker processes that share a large claims batch (0: one per core, at most four)."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from thamani.capacity.service import Capacity
 from thamani.channels.mobile_money import FakeOperator
 from thamani.channels.mpesa import MpesaC2B
+from thamani.claims.service import Claims
+from thamani.claims.settlement import LedgerSettlement
 from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
@@ -22,6 +24,7 @@ from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
 from thamani.pool.service import Pool
+from thamani.schemes.service import Schemes
 from thamani.wallets.service import Wallets
 
 
@@ -39,6 +42,8 @@ class Platform:
     wallets: health wallets: funding sources, payments, top-ups, payouts, statements.
     pool: the pseudonymised data pool and its analytics.
     mpesa: the receiver of M-Pesa C2B callbacks.
+    schemes: programmes, enrolment and coverage.
+    claims: claims, pre-authorisations and review.
     """
 
     settings: Settings
@@ -51,6 +56,8 @@ class Platform:
     wallets: Wallets
     pool: Pool
     mpesa: MpesaC2B
+    schemes: Schemes
+    claims: Claims
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -60,6 +67,7 @@ class Platform:
         return {self.signer.public_key, *self.settings.trusted_public_keys()}
 
     def close(self) -> None:
+        self.claims.close()
         self.ledger.close()
         self.engine.dispose()
 
@@ -81,6 +89,7 @@ def open_platform(
     # and in the payout statement only.
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
+    pool = Pool(engine, settings, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -89,7 +98,9 @@ def open_platform(
         ledger=ledger,
         parties=parties,
         wallets=wallets,
-        pool=Pool(engine, settings, clk),
+        pool=pool,
         mpesa=MpesaC2B(wallets, settings),
         capacity=Capacity(engine, clk),
+        schemes=Schemes(engine, ledger, clk),
+        claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
     )

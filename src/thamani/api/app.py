@@ -15,8 +15,9 @@ from swagger_ui_bundle import swagger_ui_path
 
 from thamani import __version__
 from thamani.api import problems
+from thamani.api.fhir import create_fhir_app
 from thamani.api.responses import FastJSONResponse
-from thamani.api.routers import capacity, channels, ledger, parties, pool, wallets
+from thamani.api.routers import capacity, channels, claims, ledger, parties, pool, schemes, wallets
 from thamani.config import Settings
 from thamani.platform import Platform, open_platform
 
@@ -85,6 +86,9 @@ def create_app(
     app.include_router(wallets.router, prefix="/v1")
     app.include_router(channels.router, prefix="/v1")
     app.include_router(pool.router, prefix="/v1")
+    app.include_router(schemes.router, prefix="/v1")
+    app.include_router(claims.router, prefix="/v1")
+    app.mount("/fhir", create_fhir_app(plat))
     return app
 
 

@@ -37,6 +37,31 @@ def bench_ledger(
     emit_json(result)
 
 
+@app.command("claims")
+@friendly
+def bench_claims(
+    claims: int = typer.Option(100_000, help="Claims in the batch run (3 to 5 lines each)."),
+    members: int = typer.Option(40_000, help="Enrolled members they are spread over."),
+    providers: int = typer.Option(40),
+    http_requests: int = typer.Option(5_000, help="Single-claim HTTP requests (0: skip)."),
+    http_rate: float = typer.Option(500.0, help="Requests per second, sent at a steady rate."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Batch adjudication and settlement (claims_per_second), and single claims over HTTP
+    at a steady rate (http_p99_ms), each on a fresh embedded store."""
+    from thamani.benchmarking.claims import run
+
+    result = run(
+        claims=claims,
+        members=members,
+        providers=providers,
+        http_requests=http_requests,
+        http_rate=http_rate,
+        quiet=as_json,
+    )
+    emit_json(result)
+
+
 @app.command("capacity")
 @friendly
 def bench_capacity(

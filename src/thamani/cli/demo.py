@@ -24,6 +24,7 @@ def demo(
 ) -> None:
     """Run the demonstration on the embedded store and print what it did."""
     from thamani.demo.capacity import capacity_steps
+    from thamani.demo.claims import claims_steps
     from thamani.demo.county import county_step
     from thamani.demo.scenario import steps
     from thamani.demo.wallets import wallet_steps
@@ -47,6 +48,7 @@ def demo(
             [county_step(people)],
             steps(plat.ledger, plat.parties, plat.verify_ledger),
             wallet_steps(plat),
+            claims_steps(plat),
             capacity_steps(plat, settings.data_dir),
         )
         for n, step in enumerate(story, 1):

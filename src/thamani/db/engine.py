@@ -8,8 +8,10 @@ psycopg 3; writers serialise on the rows they lock.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import chain
 from typing import Any
 
@@ -18,6 +20,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from thamani.config import Settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: SQLite's own busy handler remains
+    fcntl = None  # type: ignore[assignment]
 from thamani.errors import ConfigurationError
 
 _WRITE = "thamani_write"
@@ -71,13 +78,51 @@ def _sqlite_engine(settings: Settings, database: str | None) -> Engine:
         mode = "IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    if database and database != ":memory:":
+        engine.thamani_writer_lock = WriterLock(f"{database}-writer.lock")  # type: ignore[attr-defined]
     return engine
+
+
+class WriterLock:
+    """Hands SQLite's single write lock from one writer to the next without waiting.
+
+    SQLite's own busy handler retries a locked database by sleeping (1, 2, 5 ... 100 ms),
+    so a second process waiting to write loses most of that time. Writers to one
+    embedded store queue here instead: a lock between this process's threads, then an
+    exclusive ``flock`` on a file beside the database between processes; the kernel
+    wakes the next writer as soon as the previous one has committed.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._threads = threading.RLock()
+        self._local = threading.local()
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        depth = getattr(self._local, "depth", 0)
+        if depth == 0 and fcntl is not None:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._local.depth = depth + 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._local.depth -= 1
+        if self._local.depth == 0 and fcntl is not None and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: the SQLite write lock is taken at BEGIN; commit on success."""
-    with engine.connect() as raw:
+    """One write transaction: the SQLite write lock is taken at BEGIN; commit on success.
+
+    On an embedded store, writers first queue on its ``WriterLock``.
+    """
+    lock: WriterLock | None = getattr(engine, "thamani_writer_lock", None)
+    with lock if lock is not None else nullcontext(), engine.connect() as raw:
         conn = raw.execution_options(**{_WRITE: True})
         with conn.begin():
             yield conn
@@ -211,6 +256,94 @@ def bulk_update(
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.{key} = v.{key}"
             )
             _run(conn, cur, sql, list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+
+
+def bulk_upsert(
+    conn: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    rows: list[Any],
+    *,
+    accumulate: bool = False,
+) -> None:
+    """Insert rows, or overwrite the other columns of rows whose ``keys`` exist.
+
+    ``INSERT ... ON CONFLICT (keys) DO UPDATE SET c = excluded.c`` (with ``accumulate``,
+    ``c = c + excluded.c``: counters that several writers add to), many rows per
+    statement as in ``bulk_insert``; the same SQL on SQLite (3.24+) and PostgreSQL.
+    """
+    if not rows:
+        return
+    width = len(columns)
+    per = max(1, min(2000, _max_params(conn) // width))
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * width) + ")"
+    sets = ", ".join(
+        f"{c} = {table}.{c} + excluded.{c}" if accumulate else f"{c} = excluded.{c}"
+        for c in columns
+        if c not in keys
+    )
+    tail = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            sql = head + ", ".join([one] * len(chunk)) + tail
+            _run(conn, cur, sql, list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+
+
+def select_in(
+    conn: Connection,
+    sql: str,
+    values: Sequence[Any],
+    *,
+    chunk: int = 900,
+    before: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (with one ``{in}`` where the IN list goes) for many values.
+
+    Runs on the driver's cursor, chunk by chunk: rows come back as plain tuples with no
+    type processing (SQLite gives dates as ISO text), for batch paths that read tens of
+    thousands of rows. ``before`` are parameters that come before the IN list (``?`` in
+    the statement). Runs inside the caller's transaction.
+    """
+    if not values:
+        return []
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    out: list[tuple[Any, ...]] = []
+    if mark != "?":
+        sql = sql.replace("?", mark)
+    try:
+        for start in range(0, len(values), chunk):
+            part = list(values[start : start + chunk])
+            cur.execute(sql.format(**{"in": ", ".join([mark] * len(part))}), [*before, *part])
+            out.extend(cur.fetchall())
+    finally:
+        cur.close()
+    return out
+
+
+def fetch_all(conn: Connection, sql_qmark: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows of a small query written with ``?`` placeholders, on the driver's cursor
+    (no statement compilation: for queries a hot path runs on every batch)."""
+    sql = sql_qmark if conn.dialect.paramstyle == "qmark" else sql_qmark.replace("?", "%s")
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        cur.execute(sql, list(params))
+        return list(cur.fetchall())
     finally:
         cur.close()
 

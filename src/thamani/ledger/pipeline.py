@@ -116,6 +116,13 @@ class _Decided:
     error: BaseException | None = None
     #: Ids refused without looking at stored ids (optimistic): checked at commit.
     unchecked: list[int] = field(default_factory=list)
+    #: The submissions decided in this batch (their ``also`` runs in its commit).
+    requests: list[_Request] = field(default_factory=list)
+
+    @property
+    def solo(self) -> bool:
+        """Committed on its own: a submission of it writes rows of its own (``also``)."""
+        return any(r.also is not None for r in self.requests)
 
 
 @dataclass(slots=True, eq=False)
@@ -131,6 +138,8 @@ class _Request:
     """Decide it on its own: a decision it shared with others failed."""
     error: BaseException | None = None
     """Why deciding it on its own failed (raised in its caller's thread)."""
+    also: Callable[[Connection, TransferBatch], None] | None = None
+    """Writes the caller's own rows inside the transaction that commits its transfers."""
 
 
 class Writer:
@@ -159,14 +168,21 @@ class Writer:
         self,
         transfers: Sequence[Transfer],
         may_debit: Callable[[AccountState], bool] | None,
+        also: Callable[[Connection, TransferBatch], None] | None = None,
     ) -> TransferBatch:
         """Decide and commit one caller's batch; returns once it is durable.
 
         Submissions that arrive while another is being decided are decided together, as
         one batch (each keeps its own results and its own permissions), and committed
         together: many small requests cost one decision and one disk sync.
+
+        ``also(conn, batch)`` runs inside the transaction that commits the batch, after the
+        ledger's rows are written and with the batch's results, so that other rows (a
+        claim and its payment) commit with the money or not at all. Such a submission is
+        decided and committed on its own; ``also`` runs again if the batch has to be
+        decided again, and runs also when no transfer was recorded.
         """
-        outcome = self.submit_many([(transfers, may_debit)])[0]
+        outcome = self.submit_many([(transfers, may_debit)], also)[0]
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
@@ -174,10 +190,16 @@ class Writer:
     def submit_many(
         self,
         submissions: Sequence[tuple[Sequence[Transfer], Callable[[AccountState], bool] | None]],
+        also: Callable[[Connection, TransferBatch], None] | None = None,
     ) -> list[TransferBatch | BaseException]:
         """Several independent submissions at once (an async gateway's queue): each is
-        decided and committed as if submitted alone, and gets its own outcome."""
+        decided and committed as if submitted alone, and gets its own outcome (``also``:
+        see ``submit``; given with one submission only)."""
         reqs = [_Request(t, m) for t, m in submissions]
+        if also is not None:
+            assert len(reqs) == 1
+            reqs[0].also = also
+            reqs[0].alone = True
         outcomes: list[TransferBatch | BaseException | None] = [None] * len(reqs)
         conflicts = [0] * len(reqs)
         todo = list(range(len(reqs)))
@@ -266,6 +288,7 @@ class Writer:
                     self._queue.appendleft(r)
             return
         offset = 0
+        decided.requests = list(take)
         for r in take:
             r.offset = offset
             offset += len(r.transfers)
@@ -450,6 +473,8 @@ class Writer:
                 group: list[_Decided] = []
                 ticket = self._turn
                 while ticket in self._waiting and len(group) < _GROUP_MAX:
+                    if group and (group[0].solo or self._waiting[ticket].solo):
+                        break  # a batch that writes rows of its own commits alone
                     group.append(self._waiting.pop(ticket))
                     ticket += 1
             error: BaseException | None = None
@@ -479,7 +504,8 @@ class Writer:
             raise _Stale
         writing = [g for g in live if g.batch.entries]
         suspects = [i for g in live for i in g.unchecked]
-        if not writing and not suspects:
+        alsos = [(g, r) for g in live for r in g.requests if r.also is not None]
+        if not writing and not suspects and not alsos:
             return
         with write_transaction(self.engine) as conn:
             h = store.lock_head(conn, self.signer)
@@ -490,6 +516,9 @@ class Writer:
                 _check_refused_ids(conn, live, suspects)
             if writing:
                 self._write(conn, h, writing)
+            for g, r in alsos:
+                assert r.also is not None
+                r.also(conn, _part(g.batch, r))
 
     def _write(self, conn: Connection, h: Head, group: list[_Decided]) -> None:
         rows: list[tuple[Any, ...]] = []

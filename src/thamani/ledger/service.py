@@ -8,7 +8,7 @@ not see look exactly like accounts that do not exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -204,9 +204,18 @@ class Ledger:
         return self.submit(transfers, access).results
 
     def submit(
-        self, transfers: Sequence[Transfer], access: AccountAccess | None = None
+        self,
+        transfers: Sequence[Transfer],
+        access: AccountAccess | None = None,
+        *,
+        also: Callable[[Connection, TransferBatch], None] | None = None,
     ) -> TransferBatch:
-        """As ``create_transfers``, returning everything the state machine decided."""
+        """As ``create_transfers``, returning everything the state machine decided.
+
+        ``also(conn, batch)`` runs inside the transaction that commits the batch (and
+        runs even when no transfer was recorded): rows another room writes there commit
+        together with the money, or not at all.
+        """
         if len(transfers) > BATCH_MAX:
             raise InvalidInput(
                 f"a batch holds at most {BATCH_MAX} transfers, not {len(transfers)}",
@@ -219,7 +228,7 @@ class Ledger:
             def may_debit(a: AccountState) -> bool:
                 return check(a.owner, a.sponsor)
 
-        return self.writer.submit(transfers, may_debit)
+        return self.writer.submit(transfers, may_debit, also)
 
     async def submit_async(
         self, transfers: Sequence[Transfer], access: AccountAccess | None = None

@@ -46,7 +46,14 @@ class Scope(enum.Enum):
 #: The scopes a token gets when none are asked for, by kind of party.
 DEFAULT_SCOPES: dict[PartyKind, frozenset[Scope]] = {
     PartyKind.PATIENT: frozenset(
-        {Scope.LEDGER_READ, Scope.LEDGER_WRITE, Scope.WALLETS_READ, Scope.WALLETS_WRITE}
+        {
+            Scope.LEDGER_READ,
+            Scope.LEDGER_WRITE,
+            Scope.WALLETS_READ,
+            Scope.WALLETS_WRITE,
+            Scope.CLAIMS_READ,
+            Scope.SCHEMES_READ,
+        }
     ),
     PartyKind.PROVIDER: frozenset(
         {

@@ -9,6 +9,13 @@ from thamani.db.tables.capacity import referrals as capacity_referrals
 from thamani.db.tables.capacity import rtt_rows as capacity_rtt_rows
 from thamani.db.tables.capacity import rtt_snapshots as capacity_rtt_snapshots
 from thamani.db.tables.capacity import waiting_lists as capacity_waiting_lists
+from thamani.db.tables.claims import (
+    claim_reviews,
+    claim_usage,
+    claims,
+    policy_usage,
+    provider_stats,
+)
 from thamani.db.tables.ledger import (
     accounts,
     checkpoints,
@@ -20,6 +27,16 @@ from thamani.db.tables.ledger import (
 )
 from thamani.db.tables.parties import api_tokens, parties
 from thamani.db.tables.pool import pool_log
+from thamani.db.tables.schemes import (
+    benefit_items,
+    enrolments,
+    households,
+    members,
+    policies,
+    programme_providers,
+    programmes,
+    tariffs,
+)
 from thamani.db.tables.wallets import (
     mobile_money_callbacks,
     patient_profiles,
@@ -38,15 +55,22 @@ from thamani.db.tables.wallets import (
 __all__ = [
     "accounts",
     "api_tokens",
+    "benefit_items",
     "capacity_clock_events",
     "capacity_referrals",
     "capacity_rtt_rows",
     "capacity_rtt_snapshots",
     "capacity_waiting_lists",
     "checkpoints",
+    "claim_reviews",
+    "claim_usage",
+    "claims",
+    "enrolments",
     "head",
+    "households",
     "journal",
     "ledgers",
+    "members",
     "metadata",
     "mobile_money_callbacks",
     "parties",
@@ -57,9 +81,15 @@ __all__ = [
     "payout_runs",
     "payout_targets",
     "pending",
+    "policies",
+    "policy_usage",
     "pool_log",
     "postings",
+    "programme_providers",
+    "programmes",
     "provider_accounts",
+    "provider_stats",
+    "tariffs",
     "wallet_entries",
     "wallet_ledgers",
     "wallet_programmes",

@@ -1,0 +1,238 @@
+"""Large batches on several cores: households split between worker processes.
+
+Adjudication is Python, and Python runs one thread at a time; a large batch is therefore
+split between worker processes, one per core, each with its own connection to the same
+store. The split is by household: everything a claim is checked against belongs to its
+member's household (the member's and the policy's usage, its duplicate keys, its
+pre-authorisations), so each worker owns its households' counters outright and decides
+them in order, exactly as one process would. Each worker stores and settles its part
+through the ordinary batch path (claims, counters and money in one transaction per
+ledger batch); the store serialises their commits. Providers' cost statistics, the one
+thing households share, are written as increments, so the workers' additions add up.
+
+The coordinating process checks the whole batch first (shape, providers, programmes,
+references), splits it, sends each worker its claims as canonical payload bytes, and
+puts the results back in the order submitted.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zlib
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from thamani import errors
+from thamani.claims import payload
+from thamani.claims.records import (
+    CLAIM_STATUS,
+    LINE_STATUS,
+    Claim,
+    ClaimInput,
+    Finding,
+    Line,
+)
+from thamani.config import Settings
+
+#: Batches at least this large are split between worker processes (when there are cores).
+PARALLEL_FROM = 8192
+
+Item = tuple[int, bytes, int, int, int]
+"""(index in the batch, canonical payload, provider id, programme id, the stored number
+when it is a replay or 0) of one claim."""
+
+
+def workers_for(settings: Settings) -> int:
+    """Processes that share a large batch (this one included): the setting, or one per
+    core (at most four)."""
+    if settings.claim_workers:
+        return settings.claim_workers
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def household_of(member_households: dict[str, int], member: str) -> int:
+    """The household a claim belongs to (a stable hash of the member number when the
+    member is unknown: such a claim touches no household's counters)."""
+    found = member_households.get(member)
+    return found if found is not None else zlib.crc32(member.encode())
+
+
+#: This process's share of a batch, against a worker's: it skips decoding its claims and
+#: encoding its results, so it decides a little more per second than a worker does.
+OWN_WEIGHT = 1.2
+
+
+def share_of(household: int, parts: int) -> int:
+    """Which part a household falls in: part 0 (this process) takes ``OWN_WEIGHT`` times
+    a worker's share; the rest are spread evenly."""
+    slots = 100
+    own = round(slots * OWN_WEIGHT / (OWN_WEIGHT + parts - 1))
+    slot = household % slots
+    if slot < own:
+        return 0
+    return 1 + (slot - own) % (parts - 1)
+
+
+class WorkerPool:
+    """Worker processes that adjudicate parts of a batch (started on first use)."""
+
+    def __init__(self, settings: Settings, size: int) -> None:
+        self.settings = settings
+        self.size = size
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(
+        self, parts: list[list[Item]], now_ns: int, submitted_by: int | None
+    ) -> list[Future[Any]]:
+        """Send each part to a worker; ``collect`` gathers the results."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=(self.settings,),
+            )
+        return [
+            self._pool.submit(_adjudicate, part, now_ns, submitted_by) for part in parts if part
+        ]
+
+    @staticmethod
+    def collect(futures: list[Future[Any]]) -> list[list[tuple[int, tuple[Any, ...]]]]:
+        """Each part's results as (index, wire form of the claim)."""
+        out = []
+        for f in futures:
+            result = f.result()
+            if isinstance(result, dict):
+                raise _error(result)
+            out.append(result)
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+# -- the claim on the wire -----------------------------------------------------------------
+
+
+def to_wire(c: Claim) -> tuple[Any, ...]:
+    """What the coordinator does not know already about a decided claim."""
+    return (
+        c.id,
+        c.status.value,
+        c.programme_id,
+        c.programme_code,
+        c.currency,
+        c.member_id,
+        c.enrolment_id,
+        tuple([(*x[:9], x.status.value, x.reason, x.message) for x in c.lines]),
+        (c.asked, c.valuated, c.payer, c.co_pay, c.deductible, c.not_covered),
+        tuple((f.code, f.message, f.line) for f in c.findings),
+        tuple((f.code, f.message, f.line) for f in c.flags),
+        c.reserved,
+        c.expires_at,
+        c.submitted_at,
+        c.decided_at,
+        c.paid_at,
+        c.settlement,
+        c.no,
+    )
+
+
+def from_wire(w: tuple[Any, ...], claim: ClaimInput, provider_id: int) -> Claim:
+    (cid, status, pid, pcode, cur, mid, eid, lines, totals, findings, flags, reserved,
+     expires, submitted, decided, paid, settlement, no) = w  # fmt: skip
+    asked, valuated, payer, co_pay, ded, nc = totals
+    return Claim(
+        id=cid,
+        use=claim.use,
+        status=CLAIM_STATUS[status],
+        programme_id=pid,
+        programme_code=pcode,
+        currency=cur,
+        provider_id=provider_id,
+        member_id=mid,
+        member_ref=claim.member,
+        enrolment_id=eid,
+        reference=claim.reference,
+        service_date=claim.encounter.start,
+        encounter_class=claim.encounter.encounter_class,
+        lines=tuple(
+            [
+                Line(s, code, q, a, v, p, cp, d, n, LINE_STATUS[st], r, m)
+                for s, code, q, a, v, p, cp, d, n, st, r, m in lines
+            ]
+        ),
+        asked=asked,
+        valuated=valuated,
+        payer=payer,
+        co_pay=co_pay,
+        deductible=ded,
+        not_covered=nc,
+        findings=tuple(Finding(*f) for f in findings),
+        flags=tuple(Finding(*f) for f in flags),
+        preauth_id=claim.preauth_id,
+        reserved=reserved,
+        expires_at=expires,
+        submitted_at=submitted,
+        decided_at=decided,
+        paid_at=paid,
+        reversed_at=None,
+        settlement=settlement,
+        encounter=claim.encounter,
+        no=no,
+    )
+
+
+def _error(d: dict[str, Any]) -> errors.ThamaniError:
+    cls = getattr(errors, d["kind"], errors.ThamaniError)
+    if not (isinstance(cls, type) and issubclass(cls, errors.ThamaniError)):
+        cls = errors.ThamaniError
+    return cls(d["message"], code=d["code"], where=d["where"], details=d["details"])
+
+
+# -- inside a worker process -----------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _start(settings: Settings) -> None:
+    """Open the store in a new worker (its clock is set by each part it is given)."""
+    from thamani.clock import ManualClock
+    from thamani.platform import open_platform
+
+    clock = ManualClock()
+    _STATE["clock"] = clock
+    _STATE["platform"] = open_platform(settings, clock=clock, migrate=False)
+
+
+def _adjudicate(
+    items: Sequence[Item], now_ns: int, submitted_by: int | None
+) -> list[tuple[int, tuple[Any, ...]]] | dict[str, Any]:
+    from thamani.platform import Platform
+
+    plat: Platform = _STATE["platform"]
+    clock = _STATE["clock"]
+    clock.set(max(now_ns, clock.now_ns()))
+    claims = [payload.loads(item[1]) for item in items]
+    try:
+        done = plat.claims.submit_resolved(
+            claims,
+            [item[2] for item in items],
+            [item[3] for item in items],
+            [item[1] for item in items],
+            submitted_by,
+            {k: item[4] for k, item in enumerate(items) if item[4]},
+        )
+    except errors.ThamaniError as e:
+        return {
+            "kind": type(e).__name__,
+            "message": e.message,
+            "code": e.code,
+            "where": e.where,
+            "details": e.details,
+        }
+    return [(item[0], to_wire(c)) for item, c in zip(items, done, strict=True)]

@@ -1,0 +1,899 @@
+"""The claims room's use cases: submit (singly or in batch), read, review, reverse.
+
+Who may do what: a provider submits claims for its own facility only and reads its own
+claims; a payer reviews, reverses and reads the claims of the programmes it funds; a
+patient reads the claims of the members linked to it; admins and auditors read all. A
+claim the caller may not see is ``NotFound``, exactly as one that does not exist.
+
+Rejections are values: a rejected claim is stored with its reasons (no money moves and
+no limit is used), so a provider can read why and a replay gets the same answer. Input
+that cannot be a claim at all (no lines, an unknown provider or programme, a reference
+reused for a different claim) is ``InvalidInput`` or ``Conflict`` and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SQLIntegrityError
+
+from thamani.claims import batch, parallel, payload
+from thamani.claims import store as claim_store
+from thamani.claims.adjudication import release
+from thamani.claims.cases import Case
+from thamani.claims.grouping import Grouper
+from thamani.claims.publishing import EncounterPool, Publisher
+from thamani.claims.reasons import Reason
+from thamani.claims.records import (
+    Claim,
+    ClaimInput,
+    ClaimStatus,
+    ClaimUse,
+    Finding,
+    Line,
+    LineStatus,
+)
+from thamani.claims.rulebook import RuleBook
+from thamani.claims.settlement import LONGEST_CHAIN, MAX_CHAINS, Payment, Settled, Settlement
+from thamani.clock import Clock, SystemClock
+from thamani.config import Settings
+from thamani.db.engine import read_transaction, write_transaction
+from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
+from thamani.ledger.records import BATCH_MAX
+from thamani.parties import store as party_store
+from thamani.parties.records import Actor, PartyKind, Scope
+from thamani.schemes import store as scheme_store
+
+#: Transfers a claim's chain may need, at most, before it is adjudicated: a claim under
+#: a pre-authorisation posts it, pays the rest and takes a co-pay; others pay and co-pay.
+_WORST_CHAIN = {True: LONGEST_CHAIN, False: 2}
+log = logging.getLogger("thamani.claims")
+
+#: Most claims one ``submit_batch`` call takes.
+BATCH_LIMIT = 100_000
+#: The latest calendar date anywhere is UTC+14: no local service date is after it.
+_LATEST_ZONE = timedelta(hours=14)
+
+
+def today_of(now_ns: int) -> date:
+    """The latest date it is anywhere on Earth at ``now_ns`` (service dates after it are
+    in the future wherever the provider is)."""
+    return (datetime.fromtimestamp(now_ns / 1e9, tz=UTC) + _LATEST_ZONE).date()
+
+
+def _reads_all(actor: Actor | None) -> bool:
+    return actor is None or actor.kind in (PartyKind.ADMIN, PartyKind.AUDITOR)
+
+
+def _need(actor: Actor | None, scope: Scope) -> None:
+    if actor is not None and not actor.has(scope):
+        raise Forbidden(f"this token lacks the scope {scope.value}", code="missing_scope")
+
+
+class Claims:
+    """Claims over one store, paid through a ``Settlement``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settlement: Settlement,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+        pool: EncounterPool | None = None,
+    ) -> None:
+        self.engine = engine
+        self._publisher = Publisher(engine, pool)
+        self.settlement = settlement
+        self.clock: Clock = clock or SystemClock()
+        self._books: dict[int, RuleBook] = {}
+        self._providers: dict[str, int] = {}
+        self._programmes: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._grouper: Grouper[_Single, Claim] = Grouper(self._submit_group, _may_join)
+        size = parallel.workers_for(settings) if settings is not None else 1
+        self._pool = parallel.WorkerPool(settings, size - 1) if settings and size > 1 else None
+
+    def prepare(self) -> None:
+        """Load, before serving, what handing claims to the data pool first loads (a
+        second of imports that would otherwise stall the first requests)."""
+        self._publisher.warm()
+
+    def close(self) -> None:
+        """Hand what waits to the data pool; stop the worker processes, if any."""
+        self._publisher.close()
+        if self._pool is not None:
+            self._pool.close()
+
+    def publish(self, since: date | None = None, limit: int = 100_000) -> int:
+        """Hand paid claims (of service dates from ``since``) to the data pool again; the
+        pool keeps each encounter once, so this repairs a pool that missed some."""
+        handed = 0
+        after = 0
+        with self._lock:
+            while handed < limit:
+                with read_transaction(self.engine) as conn:
+                    page = claim_store.search(
+                        conn, status=ClaimStatus.PAID, after=after, limit=1000
+                    )
+                if not page:
+                    break
+                after = page[-1].no
+                chosen = [c for c in page if since is None or c.service_date >= since]
+                handed += self._publisher.now(chosen)
+        return handed
+
+    # -- submitting ---------------------------------------------------------------------
+
+    def submit(self, claim: ClaimInput, actor: Actor | None = None) -> Claim:
+        """Adjudicate and settle one claim (or pre-authorisation request).
+
+        Claims submitted at the same moment from several threads are decided together
+        (``thamani.claims.grouping``); each gets exactly its own answer.
+        """
+        _need(actor, Scope.CLAIMS_WRITE)
+        _check_shape(claim, "claim")
+        provider = self._provider_ids([claim], actor)[0]
+        programme = self._programme_ids([claim])[0]
+        raw = payload.dumps(claim)
+        done = self._grouper.submit(
+            _Single(claim, provider, programme, raw, actor.party_id if actor else None)
+        )
+        self._publisher.later([done])
+        return done
+
+    def _submit_group(self, items: Sequence[_Single]) -> list[Claim | BaseException]:
+        """A group of single claims (one submitter, distinct references) as one batch; a
+        reference reused for a different claim fails that claim alone."""
+        done: list[Claim | BaseException] = self._run(
+            [x.claim for x in items],
+            [x.provider for x in items],
+            [x.programme for x in items],
+            [x.raw for x in items],
+            items[0].submitted_by,
+            conflicts_as_values=True,
+        )
+        return done
+
+    def submit_batch(
+        self,
+        claims: Sequence[ClaimInput],
+        actor: Actor | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Claim]:
+        """Adjudicate and settle many claims; one result per claim, in order.
+
+        The whole input is checked first: one malformed claim and nothing is stored.
+        """
+        _need(actor, Scope.CLAIMS_WRITE)
+        if len(claims) > BATCH_LIMIT:
+            raise InvalidInput(
+                f"a batch holds at most {BATCH_LIMIT:,} claims, not {len(claims):,}",
+                code="batch_too_large",
+            )
+        for i, c in enumerate(claims):
+            _check_shape(c, f"claims[{i}]" if len(claims) > 1 else "claim")
+        providers = self._provider_ids(claims, actor)
+        programmes = self._programme_ids(claims)
+        with batch.collector_paused(len(claims)):
+            payloads = batch.inputs_payloads(claims)
+        parts = _chunks(claims)
+        replays = self._check_references(claims, providers, payloads, several=len(parts) > 1)
+        submitted_by = actor.party_id if actor else None
+        if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
+            done = self._submit_parallel(
+                claims, providers, programmes, payloads, submitted_by, replays or {}
+            )
+            if progress is not None:
+                progress(len(claims))
+        else:
+            done = self.submit_resolved(
+                claims, providers, programmes, payloads, submitted_by, replays, progress=progress
+            )
+        self._hand_to_pool(done)
+        return done
+
+    def _hand_to_pool(self, claims: Sequence[Claim]) -> None:
+        """Paid claims enter the data pool, behind the settlement (see
+        ``thamani.claims.publishing``)."""
+        self._publisher.later(claims)
+
+    def flush_pool(self) -> None:
+        """Hand the paid claims waiting for the data pool over now."""
+        self._publisher.flush()
+
+    def submit_resolved(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Claim]:
+        """The batch path in this process, for claims already checked and resolved (their
+        providers' and programmes' ids, their canonical payloads; ``replays``, when the
+        references were looked up already, maps a claim's index to its stored number)."""
+        out: list[Claim] = []
+        with batch.collector_paused(len(claims)):
+            for start, end in _chunks(claims):
+                part = None
+                if replays is not None:
+                    part = {i - start: no for i, no in replays.items() if start <= i < end}
+                out.extend(
+                    self._run(
+                        claims[start:end],
+                        providers[start:end],
+                        programmes[start:end],
+                        payloads[start:end],
+                        submitted_by,
+                        part,
+                    )
+                )
+                if progress is not None:
+                    progress(end - start)
+        return out
+
+    def _submit_parallel(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int],
+    ) -> list[Claim]:
+        """Split by household between the worker processes and this one (see
+        ``thamani.claims.parallel``)."""
+        assert self._pool is not None
+        with read_transaction(self.engine) as conn:
+            homes = scheme_store.households_of_members(conn, [c.member for c in claims])
+        n = self._pool.size + 1
+        parts: list[list[parallel.Item]] = [[] for _ in range(n)]
+        for i, c in enumerate(claims):
+            share = parallel.share_of(parallel.household_of(homes, c.member), n)
+            parts[share].append((i, payloads[i], providers[i], programmes[i], replays.get(i, 0)))
+        out: list[Claim | None] = [None] * len(claims)
+        futures = self._pool.start(parts[1:], self.clock.now_ns(), submitted_by)
+        mine = parts[0]
+        done = self.submit_resolved(
+            [claims[x[0]] for x in mine],
+            [x[2] for x in mine],
+            [x[3] for x in mine],
+            [x[1] for x in mine],
+            submitted_by,
+            {k: x[4] for k, x in enumerate(mine) if x[4]},
+        )
+        for x, made in zip(mine, done, strict=True):
+            out[x[0]] = made
+        for part in self._pool.collect(futures):
+            for i, wire in part:
+                out[i] = parallel.from_wire(wire, claims[i], providers[i])
+        assert all(c is not None for c in out)
+        return [c for c in out if c is not None]
+
+    def _run(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        known: dict[int, int] | None = None,
+        *,
+        conflicts_as_values: bool = False,
+    ) -> list[Any]:
+        """Decide, store and settle one part (at most one ledger batch). Returns one
+        ``Claim`` per claim, or (with ``conflicts_as_values``) the Conflict of a claim
+        whose reference was used for a different claim."""
+        with self._lock:
+            now = self.clock.now_ns()
+            today = today_of(now)
+            conflicts: dict[int, Conflict] = {}
+            with read_transaction(self.engine) as conn:
+                replays = known
+                if replays is None:
+                    replays = self._replays(
+                        conn,
+                        claims,
+                        providers,
+                        payloads,
+                        conflicts if conflicts_as_values else None,
+                    )
+                fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
+                cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
+                ctx = batch.load_context(conn, cases, {}, today, now)
+                ctx.books = self._books_for(
+                    conn,
+                    {programmes[i] for i in fresh if programmes[i]}
+                    | {e.programme_id for es in ctx.enrolments.values() for e in es},
+                )
+                batch.fill_usage(conn, ctx, cases)
+            decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
+            holds, held, payments, paying = batch.holds_and_payments(decided, now)
+            released = batch.releases_of(decided, now)
+            write = batch.recorder(decided, held, paying, ctx, submitted_by, now, released)
+            voids = [(d.id, d.case.preauth.id) for d in released if d.case.preauth]
+            try:
+                self.settlement.settle(holds, payments, write, voids)
+            except SQLIntegrityError:
+                raise Conflict(
+                    "a claim with one of these references was stored meanwhile; submit again",
+                    code="reference_reused",
+                ) from None
+            by_index: dict[int, Claim] = {}
+            for i, d in zip(fresh, decided, strict=True):
+                book = d.case.book or ctx.books.get(d.case.programme_id)
+                by_index[i] = batch.claim_of(
+                    d,
+                    book.programme.currency if book else "XXX",
+                    book.programme.code if book else "",
+                    now,
+                )
+            if replays:
+                with read_transaction(self.engine) as conn:
+                    found_nos = claim_store.claims_by_no(conn, replays.values())
+                for i, no in replays.items():
+                    by_index[i] = found_nos[no]
+            return [conflicts.get(i) or by_index[i] for i in range(len(claims))]
+
+    def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
+        """Compiled rules of these programmes, rebuilt when a programme's version changed."""
+        if not ids:
+            return {}
+        versions = scheme_store.programme_versions(conn, ids)
+        stale = [
+            pid
+            for pid, v in versions.items()
+            if pid not in self._books or self._books[pid].programme.version != v
+        ]
+        if stale:
+            for pid, p in scheme_store.programmes_by_id(conn, stale).items():
+                self._books[pid] = RuleBook.of(scheme_store.load_definition(conn, p))
+        return {pid: self._books[pid] for pid in versions}
+
+    def _provider_ids(self, claims: Sequence[ClaimInput], actor: Actor | None) -> list[int]:
+        unknown = {c.provider for c in claims if c.provider not in self._providers}
+        if unknown:
+            with read_transaction(self.engine) as conn:
+                for ref in unknown:
+                    party = party_store.party_by_reference(conn, ref)
+                    if party is not None and party.kind is PartyKind.PROVIDER:
+                        self._providers[ref] = party.id
+        out = []
+        for i, c in enumerate(claims):
+            where = f"claims[{i}].provider" if len(claims) > 1 else "claim.provider"
+            pid = self._providers.get(c.provider)
+            if pid is None:
+                raise InvalidInput(
+                    f"no provider is registered as {c.provider!r}",
+                    code="provider_unknown",
+                    where=where,
+                )
+            if actor is not None and actor.kind is not PartyKind.ADMIN and pid != actor.party_id:
+                raise Forbidden(
+                    f"providers submit claims for their own facility only, not for {c.provider}",
+                    code="not_your_facility",
+                    where=where,
+                )
+            out.append(pid)
+        return out
+
+    def _programme_ids(self, claims: Sequence[ClaimInput]) -> list[int]:
+        """Programme ids by code (remembered: a programme's code never changes hands)."""
+        codes = {c.programme for c in claims if c.programme}
+        unknown = [c for c in codes if c not in self._programmes]
+        if unknown:
+            with read_transaction(self.engine) as conn:
+                self._programmes.update(scheme_store.programme_ids_by_code(conn, unknown))
+        ids = self._programmes
+        out = []
+        for i, c in enumerate(claims):
+            if c.programme and c.programme not in ids:
+                raise InvalidInput(
+                    f"no programme is called {c.programme!r}",
+                    code="programme_unknown",
+                    where=f"claims[{i}].programme" if len(claims) > 1 else "claim.programme",
+                )
+            out.append(ids.get(c.programme, 0) if c.programme else 0)
+        return out
+
+    def _replays(
+        self,
+        conn: Connection,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        payloads: Sequence[bytes],
+        conflicts: dict[int, Conflict] | None = None,
+    ) -> dict[int, int]:
+        """Claims stored already under their reference, by index: their stored number.
+        The same reference for a different claim is a Conflict: raised, or put in
+        ``conflicts`` when given."""
+        pairs = [(p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference]
+        stored = claim_store.by_references(conn, pairs) if pairs else {}
+        out: dict[int, int] = {}
+        for i, c in enumerate(claims):
+            found = stored.get((providers[i], c.reference)) if c.reference else None
+            if found is None:
+                continue
+            if found[0] != payload.digest(payloads[i]):
+                err = Conflict(
+                    f"claim reference {c.reference} was used for a different claim",
+                    code="reference_reused",
+                    where=f"claims[{i}].reference" if len(claims) > 1 else "claim.reference",
+                )
+                if conflicts is None:
+                    raise err
+                conflicts[i] = err
+                continue
+            out[i] = found[1]
+        return out
+
+    def _check_references(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        payloads: Sequence[bytes],
+        *,
+        several: bool,
+    ) -> dict[int, int] | None:
+        """References given twice, and (for a batch stored in several parts) references
+        stored already for another claim: checked before any part is stored. Returns the
+        replays found (None when they were not looked up)."""
+        seen: dict[tuple[int, str], int] = {}
+        for i, c in enumerate(claims):
+            if not c.reference:
+                continue
+            key = (providers[i], c.reference)
+            if key in seen:
+                raise InvalidInput(
+                    f"claim reference {c.reference} appears twice in the batch"
+                    f" (claims[{seen[key]}] and claims[{i}])",
+                    code="reference_repeated",
+                    where=f"claims[{i}].reference",
+                )
+            seen[key] = i
+        if not several:
+            return None
+        if not seen:
+            return {}
+        with read_transaction(self.engine) as conn:
+            return self._replays(conn, claims, providers, payloads)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, claim_id: int, actor: Actor | None = None) -> Claim:
+        """One claim; one the caller may not see is NotFound."""
+        _need(actor, Scope.CLAIMS_READ)
+        with read_transaction(self.engine) as conn:
+            found = claim_store.claims_by_id(conn, [claim_id]).get(claim_id)
+            if found is None or not self._may_see(conn, found, actor):
+                raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+        return found
+
+    def claims(
+        self,
+        actor: Actor | None = None,
+        *,
+        status: ClaimStatus | None = None,
+        programme: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Claim]:
+        """A page of the claims the caller may see, oldest first after a cursor (``no``)."""
+        _need(actor, Scope.CLAIMS_READ)
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000", where="limit")
+        with read_transaction(self.engine) as conn:
+            prog_ids = None
+            if programme:
+                found = scheme_store.programme_ids_by_code(conn, [programme])
+                if programme not in found:
+                    raise NotFound(f"programme {programme!r} not found", code="programme_not_found")
+                prog_ids = [found[programme]]
+            kw: dict[str, object] = {}
+            if _reads_all(actor) or actor is None:
+                pass
+            elif actor.kind is PartyKind.PROVIDER:
+                kw["provider_id"] = actor.party_id
+            elif actor.kind is PartyKind.PAYER:
+                funded = [p.id for p in scheme_store.list_programmes(conn, actor.party_id)]
+                prog_ids = [p for p in prog_ids if p in funded] if prog_ids else funded
+            elif actor.kind is PartyKind.PATIENT:
+                kw["member_ids"] = [
+                    m.id for m in scheme_store.members_of_party(conn, actor.party_id)
+                ]
+            else:
+                return []
+            return claim_store.search(
+                conn,
+                status=status,
+                programme_ids=prog_ids,
+                after=after,
+                limit=limit,
+                **kw,  # type: ignore[arg-type]
+            )
+
+    def review_queue(
+        self, actor: Actor | None = None, *, programme: str | None = None, limit: int = 100
+    ) -> list[Claim]:
+        """Claims waiting for a reviewer, of the programmes the caller funds."""
+        _need(actor, Scope.CLAIMS_REVIEW)
+        return self.claims(actor, status=ClaimStatus.IN_REVIEW, programme=programme, limit=limit)
+
+    def _may_see(self, conn: Connection, c: Claim, actor: Actor | None) -> bool:
+        if _reads_all(actor) or actor is None:
+            return True
+        if actor.kind is PartyKind.PROVIDER:
+            return c.provider_id == actor.party_id
+        if actor.kind is PartyKind.PAYER:
+            p = scheme_store.programmes_by_id(conn, [c.programme_id]).get(c.programme_id)
+            return p is not None and p.funder_id == actor.party_id
+        if actor.kind is PartyKind.PATIENT:
+            mine = {m.id for m in scheme_store.members_of_party(conn, actor.party_id)}
+            return c.member_id in mine
+        return False
+
+    # -- reviewing, reversing, releasing ------------------------------------------------
+
+    def _payer_claim(self, conn: Connection, claim_id: int, actor: Actor | None) -> Claim:
+        c = claim_store.claims_by_id(conn, [claim_id]).get(claim_id)
+        if c is None or not self._may_see(conn, c, actor):
+            raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+        if actor is not None and actor.kind not in (PartyKind.ADMIN, PartyKind.PAYER):
+            raise Forbidden("only the programme's payer may do this", code="not_the_payer")
+        return c
+
+    def review(
+        self,
+        claim_id: int,
+        actor: Actor | None = None,
+        *,
+        reject: Mapping[int, str] | None = None,
+        reject_all: str | None = None,
+        note: str = "",
+    ) -> Claim:
+        """Decide a claim in review: reject the lines named (with a reason), approve the
+        rest and pay what is approved, in one transaction with the money."""
+        _need(actor, Scope.CLAIMS_REVIEW)
+        reject = dict(reject or {})
+        with self._lock:
+            now = self.clock.now_ns()
+            with read_transaction(self.engine) as conn:
+                c = self._payer_claim(conn, claim_id, actor)
+                if c.status is not ClaimStatus.IN_REVIEW:
+                    raise Conflict(
+                        f"claim {claim_id} is {c.status.label}, not in review",
+                        code="not_in_review",
+                    )
+                open_seqs = {x.sequence for x in c.lines if x.status is not LineStatus.REJECTED}
+                if reject_all is not None:
+                    if not reject_all.strip():
+                        raise InvalidInput("a rejection needs a reason", where="reject_all")
+                    reject = dict.fromkeys(open_seqs, reject_all)
+                for seq, why in reject.items():
+                    if seq not in open_seqs:
+                        raise InvalidInput(
+                            f"claim {claim_id} has no open line {seq}", where=f"reject.{seq}"
+                        )
+                    if not why.strip():
+                        raise InvalidInput("a rejected line needs a reason", where=f"reject.{seq}")
+                payment = None
+                lines, taken = _rejected_in_review(c.lines, reject)
+                whole = len(taken) == len(open_seqs)
+                if not whole:
+                    payment = self._payment(conn, c, lines)
+            totals = _totals(lines)
+            findings = list(c.findings)
+            if whole:
+                findings.append(
+                    Finding(
+                        Reason.REJECTED_IN_REVIEW.value,
+                        reject_all or "every line was rejected in review",
+                    )
+                )
+            detail = "; ".join(f"line {s}: {w}" for s, w in sorted(reject.items()))
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                status = ClaimStatus.REJECTED if whole else ClaimStatus.VALUATED
+                paid_at, settlement = None, None
+                if outcomes:
+                    if outcomes[0].ok:
+                        status, paid_at = ClaimStatus.PAID, now
+                        self._close_preauth(conn, c)
+                    else:
+                        settlement = outcomes[0].result
+                claim_store.update_claim(
+                    conn,
+                    c.no,
+                    status=status.value,
+                    lines=claim_store.lines_json(lines),
+                    findings=claim_store.findings_json(findings),
+                    decided_at=now,
+                    paid_at=paid_at,
+                    settlement=settlement,
+                    **totals,
+                )
+                self._release(conn, c, taken, whole)
+                claim_store.add_review(
+                    conn,
+                    c.no,
+                    actor.party_id if actor else None,
+                    now,
+                    "reject" if whole else "approve",
+                    f"{note} {detail}".strip(),
+                )
+
+            self.settlement.settle([], [payment] if payment else [], write)
+            done = self.get(claim_id)
+        self._hand_to_pool([done])
+        return done
+
+    def _payment(self, conn: Connection, c: Claim, lines: Sequence[Line]) -> Payment:
+        """The payment a stored claim makes for these lines."""
+        book = self._books_for(conn, {c.programme_id})[c.programme_id]
+        member = (
+            scheme_store.members_by_id(conn, [c.member_id]).get(c.member_id)
+            if c.member_id
+            else None
+        )
+        pa = claim_store.preauths(conn, [c.preauth_id]).get(c.preauth_id) if c.preauth_id else None
+        live = (
+            pa is not None
+            and pa.status is ClaimStatus.AUTHORISED
+            and pa.expires_at > self.clock.now_ns()
+        )
+        totals = _totals(lines)
+        return batch.payment_of(
+            c.id,
+            book,
+            c.provider_id,
+            totals["payer"],
+            totals["co_pay"] + totals["deductible"],
+            member,
+            (pa.id, pa.reserved) if pa is not None and live else None,
+        )
+
+    def _close_preauth(self, conn: Connection, c: Claim) -> None:
+        if not c.preauth_id:
+            return
+        pa = claim_store.preauths(conn, [c.preauth_id]).get(c.preauth_id)
+        if pa is not None and pa.status is ClaimStatus.AUTHORISED:
+            claim_store.update_claim(conn, pa.no, status=ClaimStatus.CLOSED.value)
+
+    def _release(self, conn: Connection, c: Claim, lines: Sequence[Line], whole: bool) -> None:
+        if c.enrolment_id is None or c.use is not ClaimUse.CLAIM:
+            return
+        policy_id, visits, dup_key = claim_store.usage_keys(conn, c.no)
+        usage = claim_store.load_usage(conn, [c.enrolment_id])
+        pol = claim_store.load_policy_usage(conn, [policy_id]) if policy_id else {}
+        release(
+            usage.get(c.enrolment_id),
+            pol.get(policy_id) if policy_id else None,
+            lines,
+            c.encounter_class.hospital,
+            visits if whole else 0,
+            dup_key,
+        )
+        claim_store.save_usage(conn, usage, pol)
+
+    def settle_pending(self, limit: int = 1000) -> int:
+        """Pay valuated claims whose payment the ledger refused (a fund that was short,
+        say); returns how many were paid now."""
+        with self._lock:
+            with read_transaction(self.engine) as conn:
+                waiting = [
+                    c
+                    for c in claim_store.search(
+                        conn, status=ClaimStatus.VALUATED, limit=min(limit, MAX_CHAINS)
+                    )
+                    if c.use is ClaimUse.CLAIM
+                ]
+                payments = [self._payment(conn, c, c.lines) for c in waiting]
+            if not payments:
+                return 0
+            now = self.clock.now_ns()
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                rows: list[tuple[int, int, int | None, str | None]] = []
+                for c, s in zip(waiting, outcomes, strict=True):
+                    if s.ok:
+                        rows.append((c.no, ClaimStatus.PAID.value, now, None))
+                        self._close_preauth(conn, c)
+                    else:
+                        rows.append((c.no, ClaimStatus.VALUATED.value, None, s.result))
+                claim_store.set_outcomes(conn, rows)
+
+            results = self.settlement.settle([], payments, write)
+            return sum(1 for s in results if s.ok)
+
+    def reverse(self, claim_id: int, reason: str, actor: Actor | None = None) -> Claim:
+        """Reverse a paid claim by correcting transfers (the claim is not edited beyond its
+        status); the limits it used are given back."""
+        _need(actor, Scope.CLAIMS_REVIEW)
+        if not reason.strip():
+            raise InvalidInput("a reversal needs a reason", where="reason")
+        with self._lock:
+            with read_transaction(self.engine) as conn:
+                c = self._payer_claim(conn, claim_id, actor)
+                if c.status is not ClaimStatus.PAID:
+                    raise Conflict(
+                        f"claim {claim_id} is {c.status.label}; only a paid claim is reversed",
+                        code="not_paid",
+                    )
+                pay = self._payment(conn, c, c.lines)
+            pay = replace(pay, preauth_id=0, preauth_amount=0)
+            now = self.clock.now_ns()
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                if not outcomes[0].ok:
+                    return
+                claim_store.update_claim(
+                    conn, c.no, status=ClaimStatus.REVERSED.value, reversed_at=now
+                )
+                accepted = [x for x in c.lines if x.status is not LineStatus.REJECTED]
+                self._release(conn, c, accepted, True)
+                claim_store.add_review(
+                    conn, c.no, actor.party_id if actor else None, now, "reverse", reason
+                )
+
+            result = self.settlement.reverse([pay], write)[0]
+            if not result.ok:
+                raise Conflict(
+                    f"the ledger refused the reversal of claim {claim_id}: {result.result}",
+                    code="reversal_refused",
+                )
+            return self.get(claim_id)
+
+    def release_preauth(self, claim_id: int, actor: Actor | None = None) -> Claim:
+        """Release a pre-authorisation's hold (the admission did not happen)."""
+        _need(actor, Scope.CLAIMS_READ)
+        with self._lock:
+            with read_transaction(self.engine) as conn:
+                c = claim_store.claims_by_id(conn, [claim_id]).get(claim_id)
+                if (
+                    c is None
+                    or not self._may_see(conn, c, actor)
+                    or (actor is not None and actor.kind is PartyKind.PATIENT)
+                ):
+                    raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+            if c.use is not ClaimUse.PREAUTHORIZATION or c.status is not ClaimStatus.AUTHORISED:
+                raise Conflict(
+                    f"claim {claim_id} is not a pre-authorisation holding money",
+                    code="not_authorised",
+                )
+
+            def write(conn: Connection, outcomes: list[Settled]) -> None:
+                if outcomes[0].ok:
+                    claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
+
+            if c.reserved:
+                result = self.settlement.release([c.id], write)[0]
+                if not result.ok:
+                    raise Conflict(
+                        f"the ledger refused to release {claim_id}: {result.result}",
+                        code="release_refused",
+                    )
+            else:
+                with write_transaction(self.engine) as conn:
+                    claim_store.update_claim(conn, c.no, status=ClaimStatus.CLOSED.value)
+            return self.get(claim_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Single:
+    """A single claim waiting to be decided with others that arrived with it.
+
+    claim: the claim. provider, programme: their ids. raw: its canonical payload.
+    submitted_by: the submitting party.
+    """
+
+    claim: ClaimInput
+    provider: int
+    programme: int
+    raw: bytes
+    submitted_by: int | None
+
+
+def _may_join(item: _Single, others: Sequence[_Single]) -> bool:
+    """One submitter per group, and a provider's reference at most once in it."""
+    for o in others:
+        if o.submitted_by != item.submitted_by:
+            return False
+        if item.claim.reference and (o.provider, o.claim.reference) == (
+            item.provider,
+            item.claim.reference,
+        ):
+            return False
+    return True
+
+
+def _chunks(claims: Sequence[ClaimInput]) -> list[tuple[int, int]]:
+    """Split a batch so that each part settles in one ledger batch, whatever is decided."""
+    out = []
+    start = weight = 0
+    for i, c in enumerate(claims):
+        w = _WORST_CHAIN[bool(c.preauth_id)]
+        if weight + w > BATCH_MAX:
+            out.append((start, i))
+            start, weight = i, 0
+        weight += w
+    out.append((start, len(claims)))
+    return out
+
+
+def _rejected_in_review(
+    lines: Sequence[Line], reject: Mapping[int, str]
+) -> tuple[list[Line], list[Line]]:
+    out, taken = [], []
+    for x in lines:
+        why = reject.get(x.sequence)
+        if why is None:
+            out.append(x)
+            continue
+        taken.append(x)
+        out.append(
+            x._replace(
+                valuated=0,
+                payer=0,
+                co_pay=0,
+                deductible=0,
+                not_covered=0,
+                status=LineStatus.REJECTED,
+                reason=Reason.REJECTED_IN_REVIEW.value,
+                message=why,
+            )
+        )
+    return out, taken
+
+
+def _totals(lines: Sequence[Line]) -> dict[str, int]:
+    return {
+        "valuated": sum(x.valuated for x in lines),
+        "payer": sum(x.payer for x in lines),
+        "co_pay": sum(x.co_pay for x in lines),
+        "deductible": sum(x.deductible for x in lines),
+        "not_covered": sum(x.not_covered for x in lines),
+    }
+
+
+def _check_shape(c: ClaimInput, where: str) -> None:
+    """Faults that make a submission not a claim at all (nothing is stored)."""
+    if not c.member.strip():
+        raise InvalidInput("a claim names its member", where=f"{where}.member")
+    if not c.lines:
+        raise InvalidInput("a claim has at least one line", where=f"{where}.lines")
+    if len(c.lines) > 200:
+        raise InvalidInput("a claim has at most 200 lines", where=f"{where}.lines")
+    if not c.encounter.diagnoses:
+        raise InvalidInput(
+            "a claim carries at least one diagnosis", where=f"{where}.encounter.diagnoses"
+        )
+    e = c.encounter
+    if e.end is not None and e.end < e.start:
+        raise InvalidInput(
+            f"the encounter ends ({e.end}) before it starts ({e.start})",
+            where=f"{where}.encounter.end",
+        )
+    seen: set[int] = set()
+    for k, x in enumerate(c.lines):
+        if x.sequence in seen:
+            raise InvalidInput(
+                f"line sequence {x.sequence} is used twice", where=f"{where}.lines[{k}].sequence"
+            )
+        seen.add(x.sequence)
+        if x.quantity < 1:
+            raise InvalidInput(
+                f"quantity must be at least 1, not {x.quantity}",
+                where=f"{where}.lines[{k}].quantity",
+            )
+        if x.unit_price < 0:
+            raise InvalidInput("a price cannot be negative", where=f"{where}.lines[{k}].unit_price")
+    if c.reference is not None and not 0 < len(c.reference) <= 64:
+        raise InvalidInput("a reference has 1 to 64 characters", where=f"{where}.reference")

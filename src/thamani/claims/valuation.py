@@ -1,0 +1,157 @@
+"""Valuation: what each accepted line is worth and who pays what of it.
+
+For each line still open after the checks, in the order submitted:
+
+1. **Tariff.** valuated = the programme's price at the provider's level x quantity. The
+   amount asked plays no part (claims are paid at tariff).
+2. **Cost share.** Co-insurance: the member pays ``bp`` basis points of the valuated
+   amount, *rounded half up to the minor unit* (as people compute a percentage by hand),
+   integer arithmetic ``(valuated * bp + 5000) // 10000``; the programme's part is the rest,
+   so the two always add up. A fixed co-pay: the co-pay x quantity, never more than the
+   valuated amount. A savings programme: the member pays everything.
+3. **Deductibles.** Of the programme's part, the member first pays what is still owed
+   towards the deductibles that apply (per member, per treatment, per policy; all care
+   and hospital or other care). Several deductibles are met together: the member pays the
+   largest amount still owed, and it counts towards each.
+4. **Ceilings.** The programme pays at most what the tightest applicable ceiling has
+   left; the rest of its part is ``not_covered`` and the line is ``partial`` (or, when
+   nothing is left, rejected with ``ceiling_reached``).
+
+No rounding happens after step 2: everything else is whole minor units moved between
+parts, so valuated = payer + co_pay + deductible + not_covered on every line.
+"""
+
+from __future__ import annotations
+
+from thamani.claims.cases import Case, Context
+from thamani.claims.reasons import Reason
+from thamani.claims.records import Finding, Line, LineStatus
+from thamani.claims.rulebook import Caps
+from thamani.money import format_amount
+from thamani.schemes.records import Share
+
+
+def member_part(valuated: int, quantity: int, share: Share) -> int:
+    """The member's co-insurance or co-pay of a valuated line (rounding: see module)."""
+    if share.co_insurance_bp is not None:
+        return (valuated * share.co_insurance_bp + 5_000) // 10_000
+    if share.co_pay is not None:
+        return min(share.co_pay * quantity, valuated)
+    return 0
+
+
+def _owed(caps: Caps, used: list[int], extra: list[int] | None = None) -> int:
+    """The most still owed towards any of these deductible caps (0 when all are met)."""
+    owed = 0
+    for bucket, cap in caps:
+        left = cap - used[bucket] - (extra[bucket] if extra is not None else 0)
+        if left > owed:
+            owed = left
+    return owed
+
+
+def _left(
+    caps: Caps, used: list[int], best: int | None, extra: list[int] | None = None
+) -> int | None:
+    """The least left under any of these ceiling caps (``best`` so far; None: no cap)."""
+    for bucket, cap in caps:
+        left = cap - used[bucket] - (extra[bucket] if extra is not None else 0)
+        if left < 0:
+            left = 0
+        if best is None or left < best:
+            best = left
+    return best
+
+
+def valuate(case: Case, ctx: Context) -> None:
+    """Price the case's open lines and split them; fills ``case.lines`` and its deltas.
+
+    Every applicable deductible counter grows by the same amount on each line, and so
+    does every applicable ceiling counter: so the largest amount owed and the least left
+    are found once per claim and then only counted down line by line.
+    """
+    book, e = case.book, case.enrolment
+    assert book is not None
+    assert e is not None
+    hospital = 1 if case.claim.encounter.encounter_class.hospital else 0
+    cell = case.cell
+    pays_all = book.member_pays_all
+    ded, ceil = book.deductibles, book.ceilings
+    owed = 0
+    left: int | None = None
+    dm, dt, dp = ded.member[hospital], ded.treatment[hospital], ded.policy[hospital]
+    cm, ct, cp = ceil.member[hospital], ceil.treatment[hospital], ceil.policy[hospital]
+    if dm or dt or dp or cm or ct or cp:
+        u = ctx.usage.get(e.id)
+        pu = ctx.policies.get(e.policy_id) if (dp or cp) else None
+        zero = [0, 0, 0]
+        m_paid, m_ded = (u.paid, u.deductible) if u is not None else (zero, zero)
+        p_paid, p_ded = (pu.paid, pu.deductible) if pu is not None else (zero, zero)
+        owed = max(_owed(dm, m_ded), _owed(dt, zero), _owed(dp, p_ded))
+        left = _left(cp, p_paid, _left(ct, zero, _left(cm, m_paid, None)))
+    split = 1 if hospital else 2
+    cur = book.programme.currency
+    t_paid, t_ded = case.paid, case.deductible
+    out: list[Line] = []
+    for i, (x, spec) in enumerate(zip(case.claim.lines, case.specs, strict=True)):
+        asked = x.unit_price * x.quantity
+        finding = case.line_findings[i]
+        if finding is not None or spec is None or spec.price is None:
+            code = finding.code if finding else None
+            msg = finding.message if finding else None
+            out.append(
+                Line(x.sequence, x.code, x.quantity, asked, 0, 0, 0, 0, 0, _REJECTED, code, msg)
+            )
+            continue
+        valuated = spec.price * x.quantity
+        co_pay = valuated if pays_all else member_part(valuated, x.quantity, spec.shares[cell])
+        payer = valuated - co_pay
+        deductible = not_covered = 0
+        status, reason, message = _ACCEPTED, None, None
+        if owed and payer:
+            deductible = owed if owed < payer else payer
+            payer -= deductible
+            owed -= deductible
+        if left is not None and payer:
+            if left < payer:
+                not_covered = payer - left
+                payer = left
+                reason = Reason.CEILING_REACHED.value
+                if payer == 0 and co_pay == 0 and deductible == 0:
+                    status = _REJECTED
+                    message = f"{x.code}: the ceiling is reached; nothing is left to pay"
+                else:
+                    status = LineStatus.PARTIAL
+                    message = (
+                        f"{x.code}: the ceiling leaves {format_amount(payer, cur)}"
+                        f" of {format_amount(payer + not_covered, cur)}"
+                    )
+            left -= payer
+        if payer or deductible:
+            t_paid[0] += payer
+            t_paid[split] += payer
+            t_ded[0] += deductible
+            t_ded[split] += deductible
+        out.append(
+            Line(
+                x.sequence,
+                x.code,
+                x.quantity,
+                asked,
+                valuated,
+                payer,
+                co_pay,
+                deductible,
+                not_covered,
+                status,
+                reason,
+                message,
+            )
+        )
+        if status is _REJECTED:
+            case.line_findings[i] = Finding(reason or "", message or "", x.sequence)
+    case.lines = out
+
+
+_ACCEPTED = LineStatus.ACCEPTED
+_REJECTED = LineStatus.REJECTED

@@ -1,0 +1,1 @@
+"""Programmes, enrolment, benefit packages and tariffs."""

@@ -1,0 +1,68 @@
+"""A large batch shared between processes by household gives the answers one process
+gives: claims in order within a household, the household's deductible met once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_settings
+from tests.worlds import World, build, claim
+from thamani.claims import parallel
+from thamani.claims.reasons import Reason
+from thamani.claims.records import ClaimStatus
+from thamani.clock import ManualClock
+from thamani.platform import open_platform
+
+
+@pytest.fixture
+def shared(tmp_path: Path, store_url: str | None, clock: ManualClock) -> Iterator[World]:
+    plat = open_platform(make_settings(tmp_path, store_url, claim_workers=2), clock=clock)
+    try:
+        yield build(plat, clock)
+    finally:
+        plat.close()
+
+
+def test_a_batch_shared_between_processes(shared: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(parallel, "OWN_WEIGHT", 0.02)  # the households 1 and 2 split
+    w = shared
+    batch = [
+        claim("NI-3", "kcrh", ["OPD-CONSULT"], day=date(2025, 6, 1)),  # meets the deductible
+        claim("LM-1", "kcrh", ["ANC-VISIT"], programme="linda-mama", dx=("Z34.0",)),
+        claim("NI-2", "kcrh", [("AL-24", 4)], day=date(2025, 6, 2)),
+        claim("LM-404", "kcrh", ["ANC-VISIT"], programme="linda-mama"),
+        claim("NI-2", "kcrh", [("AL-24", 4)], day=date(2025, 6, 3), dx=("J06.9",)),
+        claim(
+            "LM-1",
+            "kcrh",
+            ["PNC-VISIT"],
+            programme="linda-mama",
+            dx=("Z39.2",),
+            day=date(2025, 6, 12),
+        ),
+    ]
+    out = w.p.claims.submit_batch(batch)
+    assert [c.status for c in out] == [
+        ClaimStatus.PAID,
+        ClaimStatus.PAID,
+        ClaimStatus.PAID,
+        ClaimStatus.REJECTED,
+        ClaimStatus.REJECTED,
+        ClaimStatus.PAID,
+    ]
+    assert out[0].deductible == 500_00
+    assert out[2].deductible == 0  # the household met it already
+    assert out[3].findings[0].code == Reason.MEMBER_UNKNOWN.value
+    assert out[4].lines[0].reason == Reason.QUANTITY_LIMIT.value
+    stored = {c.id: c for c in w.p.claims.claims()}
+    assert [stored[c.id].status for c in out] == [c.status for c in out]
+    assert w.receivable("national-insurance", w.kcrh) == out[0].payer + out[2].payer
+    assert w.receivable("linda-mama", w.kcrh) == out[1].payer + out[5].payer
+    assert w.p.verify_ledger().ok
+    assert w.p.claims._pool is not None
+    assert w.p.claims._pool._pool is not None  # a worker process took its share
