@@ -164,6 +164,38 @@ def _max_params(conn: Connection) -> int:
     return 65535
 
 
+def bulk_insert_flat(
+    conn: Connection, table: str, columns: tuple[str, ...], values: list[Any]
+) -> None:
+    """As ``bulk_insert``, for rows laid end to end in one flat list (``len(columns)``
+    values per row): the hot path builds them that way and nothing is copied again."""
+    if not values:
+        return
+    width = len(columns)
+    if len(values) % width:
+        raise ValueError(f"{len(values)} values do not make whole rows of {width}")
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, [values[i : i + width] for i in range(0, len(values), width)])
+        return
+    per = max(1, min(2000, _max_params(conn) // width))
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * width) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        full_sql = head + ", ".join([one] * per)
+        step = per * width
+        for start in range(0, len(values), step):
+            chunk = values[start : start + step]
+            n = len(chunk) // width
+            sql = full_sql if n == per else head + ", ".join([one] * n)
+            _run(conn, cur, sql, chunk)
+    finally:
+        cur.close()
+
+
 def bulk_insert(conn: Connection, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
     """Insert many rows of positional values, as multi-row ``INSERT ... VALUES`` statements.
 

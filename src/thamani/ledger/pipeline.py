@@ -104,7 +104,7 @@ class _Decided:
     """A decided batch on its way to commit."""
 
     batch: TransferBatch
-    rows: list[tuple[Any, ...]]
+    rows: list[Any]
     balances: list[tuple[int, int, int, int, int, int]]
     ledger_deltas: dict[int, tuple[int, int]]
     before: Head
@@ -325,7 +325,7 @@ class Writer:
                 may_debit=may_debit,
                 permissions=permissions,
             )
-            rows, new_hash = store.transfer_rows(batch.entries, h.hash)
+            rows, new_hash, deltas = store.transfer_rows(batch.entries, h.hash, batch.pendings)
         except BaseException:
             # The state machine changed account states in place before it failed (on a
             # value no record can hold): forget them, read them again from the store.
@@ -343,7 +343,7 @@ class Writer:
             batch,
             rows,
             store.balance_rows(batch.accounts.values()),
-            batch.ledger_deltas(),
+            deltas,
             h,
             after,
             stored,
@@ -521,18 +521,23 @@ class Writer:
                 r.also(conn, _part(g.batch, r))
 
     def _write(self, conn: Connection, h: Head, group: list[_Decided]) -> None:
-        rows: list[tuple[Any, ...]] = []
-        balances: dict[int, tuple[int, int, int, int, int, int]] = {}
+        rows: list[Any] = []
         deltas: dict[int, tuple[int, int]] = {}
         for d in group:
             rows.extend(d.rows)
-            for b in d.balances:
-                balances[b[0]] = b  # a later batch's state of the same account wins
             for ledger, (posted, pend) in d.ledger_deltas.items():
                 p0, q0 = deltas.get(ledger, (0, 0))
                 deltas[ledger] = (p0 + posted, q0 + pend)
+        if len(group) == 1:
+            balances = group[0].balances
+        else:
+            latest: dict[int, tuple[int, int, int, int, int, int]] = {}
+            for d in group:
+                for b in d.balances:
+                    latest[b[0]] = b  # a later batch's state of the same account wins
+            balances = list(latest.values())
         store.insert_journal_rows(conn, rows)
-        store.update_balances(conn, sorted(balances.values()))
+        store.update_balances(conn, balances)
         store.add_ledger_totals(conn, {k: v for k, v in deltas.items() if v != (0, 0)})
         for d in group:
             batch = d.batch

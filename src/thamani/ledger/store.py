@@ -8,7 +8,7 @@ everything else is SQLAlchemy Core and runs the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from thamani.db.engine import (
     bulk_execute,
     bulk_insert,
+    bulk_insert_flat,
     bulk_update,
     driver_execute,
     driver_fetch,
@@ -35,6 +36,7 @@ from thamani.ledger.records import (
     PendingStatus,
     PendingTransfer,
     Transfer,
+    TransferFlags,
 )
 
 _CHUNK = 900
@@ -346,9 +348,7 @@ def insert_accounts(conn: Connection, opened: Sequence[AccountOpened]) -> None:
 
 def balance_rows(states: Iterable[AccountState]) -> list[tuple[int, int, int, int, int, int]]:
     """(no, debits pending, debits posted, credits pending, credits posted, flags) now."""
-    rows = [(s.no, s.dp, s.dpo, s.cp, s.cpo, s.flags) for s in states]
-    rows.sort()
-    return rows
+    return [(s.no, s.dp, s.dpo, s.cp, s.cpo, s.flags) for s in states]
 
 
 def update_balances(conn: Connection, rows: list[tuple[int, int, int, int, int, int]]) -> None:
@@ -365,11 +365,9 @@ def update_balances(conn: Connection, rows: list[tuple[int, int, int, int, int, 
 # -- journal ------------------------------------------------------------------------------
 
 
-def account_rows(
-    opened: Sequence[AccountOpened], previous: bytes
-) -> tuple[list[tuple[Any, ...]], bytes]:
+def account_rows(opened: Sequence[AccountOpened], previous: bytes) -> tuple[list[Any], bytes]:
     """Journal rows (hash included) for opened accounts, and the new head hash."""
-    rows: list[tuple[Any, ...]] = []
+    rows: list[Any] = []
     h = previous
     ev = int(Event.ACCOUNT)
     for o in opened:
@@ -394,45 +392,79 @@ def account_rows(
             a.timestamp,
         )
         h = chainlib.chain(h, record)
-        rows.append((o.seq, ev, id16, o.no, o.no, record, h))
+        rows.extend((o.seq, ev, id16, o.no, o.no, record, h))
     return rows, h
 
 
-def transfer_rows(entries: Sequence[Entry], previous: bytes) -> tuple[list[tuple[Any, ...]], bytes]:
-    """Journal rows (hash included) for decided transfers and expiries, and the new head
-    hash. Pure computation: it runs while the batch before it is still committing."""
-    rows: list[tuple[Any, ...]] = []
+def transfer_rows(
+    entries: Sequence[Entry], previous: bytes, pendings: Mapping[int, PendingTransfer]
+) -> tuple[list[Any], bytes, dict[int, tuple[int, int]]]:
+    """Journal rows (hash included, laid end to end, seven values a row) for decided
+    transfers and expiries, the new head hash, and what the entries add to each ledger's
+    (posted, pending) totals. Pure computation: it runs while the batch before it is still
+    committing. ``pendings`` holds every pending transfer the entries create or resolve
+    (the batch's own record of them), for the amounts a post or void releases."""
+    rows: list[Any] = []
     h = previous
     sha = chainlib._sha256
     pack = chainlib.RECORD.pack
     zero = chainlib.ZERO16
-    append = rows.append
+    extend = rows.extend
+    posted: dict[int, int] = {}
+    pending_delta: dict[int, int] = {}
     for seq, ev, t, ts, dr, cr in entries:
         id16 = t.id.to_bytes(16, "big")
+        amount = t.amount
+        ledger = t.ledger
+        flags = t.flags
         record = pack(
             ev,
             seq,
             id16,
             dr.key,
             cr.key,
-            t.amount,
+            amount,
             t.pending_id.to_bytes(16, "big") if t.pending_id else zero,
             t.user_data_128.to_bytes(16, "big") if t.user_data_128 else zero,
             t.user_data_64,
             t.user_data_32,
             t.timeout,
-            t.ledger,
+            ledger,
             t.code,
-            t.flags,
+            flags,
             ts,
         )
         h = sha(h + record).digest()
-        append((seq, ev, id16, dr.no, cr.no, record, h))
-    return rows, h
+        extend((seq, ev, id16, dr.no, cr.no, record, h))
+        if ev == _TRANSFER_EVENT and not flags & _PHASES:
+            posted[ledger] = posted.get(ledger, 0) + amount
+        elif ev == _TRANSFER_EVENT and flags & _PENDING_FLAG:
+            pending_delta[ledger] = pending_delta.get(ledger, 0) + amount
+        else:  # a post, a void or an expiry releases the whole reservation
+            held = pendings[t.pending_id].amount
+            pending_delta[ledger] = pending_delta.get(ledger, 0) - held
+            if ev == _TRANSFER_EVENT and flags & _POST_FLAG:
+                posted[ledger] = posted.get(ledger, 0) + amount
+    deltas = {
+        k: (posted.get(k, 0), pending_delta.get(k, 0))
+        for k in sorted(set(posted) | set(pending_delta))
+    }
+    return rows, h, {k: v for k, v in deltas.items() if v != (0, 0)}
 
 
-def insert_journal_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    bulk_insert(conn, "journal", _JOURNAL_COLUMNS, rows)
+def insert_journal_rows(conn: Connection, rows: list[Any]) -> None:
+    """Append journal rows laid end to end (see ``transfer_rows``)."""
+    bulk_insert_flat(conn, "journal", _JOURNAL_COLUMNS, rows)
+
+
+_TRANSFER_EVENT = int(Event.TRANSFER)
+_PENDING_FLAG = int(TransferFlags.PENDING)
+_POST_FLAG = int(TransferFlags.POST_PENDING_TRANSFER)
+_PHASES = int(
+    TransferFlags.PENDING
+    | TransferFlags.POST_PENDING_TRANSFER
+    | TransferFlags.VOID_PENDING_TRANSFER
+)
 
 
 def decode_transfer(record: bytes) -> Transfer:
