@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from thamani.claims import batch, parallel, payload
 from thamani.claims import store as claim_store
 from thamani.claims.adjudication import release
-from thamani.claims.cases import Case
+from thamani.claims.cases import Case, Context
 from thamani.claims.grouping import Grouper
 from thamani.claims.publishing import EncounterPool, Publisher
 from thamani.claims.reasons import Reason
@@ -40,7 +41,14 @@ from thamani.claims.records import (
     LineStatus,
 )
 from thamani.claims.rulebook import RuleBook
-from thamani.claims.settlement import LONGEST_CHAIN, MAX_CHAINS, Payment, Settled, Settlement
+from thamani.claims.settlement import (
+    LONGEST_CHAIN,
+    MAX_CHAINS,
+    Hold,
+    Payment,
+    Settled,
+    Settlement,
+)
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
 from thamani.db.engine import read_transaction, write_transaction
@@ -225,25 +233,66 @@ class Claims:
     ) -> list[Claim]:
         """The batch path in this process, for claims already checked and resolved (their
         providers' and programmes' ids, their canonical payloads; ``replays``, when the
-        references were looked up already, maps a claim's index to its stored number)."""
+        references were looked up already, maps a claim's index to its stored number).
+
+        A batch of several parts keeps one context from part to part (what one part
+        loaded is not read again; the counters carry the earlier parts' claims), and
+        stores each part on a second thread while this one decides the next: SQLite
+        and the disk work without Python's interpreter lock, so deciding and storing
+        overlap. Parts are stored strictly in order; when one fails, none after it is
+        stored (the error is raised once the part being stored has finished).
+        """
+        chunks = _chunks(claims)
         out: list[Claim] = []
-        with batch.collector_paused(len(claims)):
-            for start, end in _chunks(claims):
-                part = None
-                if replays is not None:
-                    part = {i - start: no for i, no in replays.items() if start <= i < end}
-                out.extend(
-                    self._run(
-                        claims[start:end],
-                        providers[start:end],
-                        programmes[start:end],
-                        payloads[start:end],
-                        submitted_by,
-                        part,
-                    )
+        with batch.collector_paused(len(claims)), self._lock:
+            if len(chunks) == 1:
+                _, part = self._decide_part(
+                    None, claims, providers, programmes, payloads, submitted_by, replays
                 )
+                out.extend(self._store_part(part))
                 if progress is not None:
-                    progress(end - start)
+                    progress(len(claims))
+                return out
+            ctx: Context | None = None
+            storing: Future[list[Any]] | None = None
+            stored_size = 0
+            with ThreadPoolExecutor(1, thread_name_prefix="thamani-claims-store") as store:
+                try:
+                    for start, end in chunks:
+                        known = None
+                        if replays is not None:
+                            known = {i - start: no for i, no in replays.items() if start <= i < end}
+                        if storing is not None and (
+                            known is None or any(c.preauth_id for c in claims[start:end])
+                        ):
+                            # What this part reads (stored references, pre-authorisations)
+                            # the part being stored may write: let it land first.
+                            out.extend(storing.result())
+                            storing = None
+                            if progress is not None:
+                                progress(stored_size)
+                        ctx, part = self._decide_part(
+                            ctx,
+                            claims[start:end],
+                            providers[start:end],
+                            programmes[start:end],
+                            payloads[start:end],
+                            submitted_by,
+                            known,
+                        )
+                        if storing is not None:
+                            out.extend(storing.result())
+                            if progress is not None:
+                                progress(stored_size)
+                        storing = store.submit(self._store_part, part)
+                        stored_size = end - start
+                    assert storing is not None
+                    out.extend(storing.result())
+                    if progress is not None:
+                        progress(stored_size)
+                finally:
+                    if storing is not None and not storing.done():
+                        wait([storing])
         return out
 
     def _submit_parallel(
@@ -299,55 +348,115 @@ class Claims:
         ``Claim`` per claim, or (with ``conflicts_as_values``) the Conflict of a claim
         whose reference was used for a different claim."""
         with self._lock:
-            now = self.clock.now_ns()
-            today = today_of(now)
-            conflicts: dict[int, Conflict] = {}
-            with read_transaction(self.engine) as conn:
-                replays = known
-                if replays is None:
-                    replays = self._replays(
-                        conn,
-                        claims,
-                        providers,
-                        payloads,
-                        conflicts if conflicts_as_values else None,
-                    )
-                fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
-                cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
-                ctx = batch.load_context(conn, cases, {}, today, now)
-                ctx.books = self._books_for(
+            _, part = self._decide_part(
+                None,
+                claims,
+                providers,
+                programmes,
+                payloads,
+                submitted_by,
+                known,
+                conflicts_as_values=conflicts_as_values,
+            )
+            return self._store_part(part)
+
+    def _decide_part(
+        self,
+        ctx: Context | None,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        known: dict[int, int] | None,
+        *,
+        conflicts_as_values: bool = False,
+    ) -> tuple[Context, _Part]:
+        """Load what a part needs (into ``ctx``, the batch's context, when given) and
+        decide it in memory; nothing is written."""
+        now = self.clock.now_ns()
+        conflicts: dict[int, Conflict] = {}
+        with read_transaction(self.engine) as conn:
+            replays = known
+            if replays is None:
+                replays = self._replays(
                     conn,
-                    {programmes[i] for i in fresh if programmes[i]}
-                    | {e.programme_id for es in ctx.enrolments.values() for e in es},
+                    claims,
+                    providers,
+                    payloads,
+                    conflicts if conflicts_as_values else None,
                 )
-                batch.fill_usage(conn, ctx, cases)
-            decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
-            holds, held, payments, paying = batch.holds_and_payments(decided, now)
-            released = batch.releases_of(decided, now)
-            write = batch.recorder(decided, held, paying, ctx, submitted_by, now, released)
-            voids = [(d.id, d.case.preauth.id) for d in released if d.case.preauth]
-            try:
-                self.settlement.settle(holds, payments, write, voids)
-            except SQLIntegrityError:
-                raise Conflict(
-                    "a claim with one of these references was stored meanwhile; submit again",
-                    code="reference_reused",
-                ) from None
-            by_index: dict[int, Claim] = {}
-            for i, d in zip(fresh, decided, strict=True):
-                book = d.case.book or ctx.books.get(d.case.programme_id)
-                by_index[i] = batch.claim_of(
-                    d,
-                    book.programme.currency if book else "XXX",
-                    book.programme.code if book else "",
-                    now,
-                )
-            if replays:
-                with read_transaction(self.engine) as conn:
-                    found_nos = claim_store.claims_by_no(conn, replays.values())
-                for i, no in replays.items():
-                    by_index[i] = found_nos[no]
-            return [conflicts.get(i) or by_index[i] for i in range(len(claims))]
+            fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
+            cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
+            if ctx is None:
+                ctx = Context(today=today_of(now), now_ns=now, books={})
+            else:
+                ctx.today, ctx.now_ns = today_of(now), now
+            batch.load_members(conn, ctx, cases)
+            wanted = {programmes[i] for i in fresh if programmes[i]}
+            for c in cases:
+                m = ctx.members.get(c.claim.member)
+                if m is not None:
+                    wanted.update(e.programme_id for e in ctx.enrolments.get(m.id, ()))
+            ctx.books = self._books_for(conn, wanted)
+            batch.fill_usage(conn, ctx, cases)
+        decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
+        saved = batch.changed(ctx)
+        holds, held, payments, paying = batch.holds_and_payments(decided, now)
+        released = batch.releases_of(decided, now)
+        return ctx, _Part(
+            now,
+            len(claims),
+            fresh,
+            replays,
+            conflicts,
+            decided,
+            dict(ctx.books),
+            holds,
+            held,
+            payments,
+            paying,
+            released,
+            saved,
+            submitted_by,
+        )
+
+    def _store_part(self, part: _Part) -> list[Any]:
+        """Store and settle a decided part (claims, counters and money in one
+        transaction); one ``Claim`` (or Conflict) per claim of the part."""
+        now = part.now
+        write = batch.recorder(
+            part.decided,
+            part.held,
+            part.paying,
+            part.saved,
+            part.submitted_by,
+            now,
+            part.released,
+        )
+        voids = [(d.id, d.case.preauth.id) for d in part.released if d.case.preauth]
+        try:
+            self.settlement.settle(part.holds, part.payments, write, voids)
+        except SQLIntegrityError:
+            raise Conflict(
+                "a claim with one of these references was stored meanwhile; submit again",
+                code="reference_reused",
+            ) from None
+        by_index: dict[int, Claim] = {}
+        for i, d in zip(part.fresh, part.decided, strict=True):
+            book = d.case.book or part.books.get(d.case.programme_id)
+            by_index[i] = batch.claim_of(
+                d,
+                book.programme.currency if book else "XXX",
+                book.programme.code if book else "",
+                now,
+            )
+        if part.replays:
+            with read_transaction(self.engine) as conn:
+                found_nos = claim_store.claims_by_no(conn, part.replays.values())
+            for i, no in part.replays.items():
+                by_index[i] = found_nos[no]
+        return [part.conflicts.get(i) or by_index[i] for i in range(part.size)]
 
     def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
         """Compiled rules of these programmes, rebuilt when a programme's version changed."""
@@ -804,6 +913,35 @@ class _Single:
     provider: int
     programme: int
     raw: bytes
+    submitted_by: int | None
+
+
+@dataclass(slots=True)
+class _Part:
+    """A part of a batch, decided and on its way to the store and the ledger.
+
+    now: the clock when it was decided. size: its claims. fresh: the indexes of those
+    decided now (the others are replays or conflicts). replays: index -> stored number.
+    conflicts: index -> the Conflict of a reference reused for a different claim.
+    decided: the decided claims, in the order of ``fresh``. books: the rules they were
+    decided by. holds, held, payments, paying, released: what the ledger is asked
+    (``batch.holds_and_payments``, ``batch.releases_of``). saved: the counters' rows.
+    submitted_by: the submitting party.
+    """
+
+    now: int
+    size: int
+    fresh: list[int]
+    replays: dict[int, int]
+    conflicts: dict[int, Conflict]
+    decided: list[batch.Decided]
+    books: dict[int, RuleBook]
+    holds: list[Hold]
+    held: list[batch.Decided]
+    payments: list[Payment]
+    paying: list[batch.Decided]
+    released: list[batch.Decided]
+    saved: batch.Saved
     submitted_by: int | None
 
 
