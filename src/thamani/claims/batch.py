@@ -37,7 +37,7 @@ from thamani.claims.records import (
 )
 from thamani.claims.rulebook import RuleBook
 from thamani.claims.settlement import Hold, Payment, Recorder, Settled
-from thamani.ledger.ids import new_id, to_bytes
+from thamani.ledger.ids import new_ids, to_bytes
 from thamani.schemes import store as scheme_store
 from thamani.schemes.records import Member
 
@@ -200,14 +200,15 @@ def decide(
 ) -> list[Decided]:
     """Adjudicate every case in order, in memory (nothing is written yet)."""
     out: list[Decided] = []
-    for case, raw in zip(cases, payloads, strict=True):
+    ids = new_ids(len(cases))
+    for case, raw, claim_id in zip(cases, payloads, ids, strict=True):
         adjudicate(case, ctx)
         record(case, ctx)
-        out.append(_decided(case, raw, now_ns))
+        out.append(_decided(case, raw, claim_id, now_ns))
     return out
 
 
-def _decided(case: Case, raw: bytes, now_ns: int) -> Decided:
+def _decided(case: Case, raw: bytes, claim_id: int, now_ns: int) -> Decided:
     asked = valuated = payer = co_pay = ded = nc = 0
     for x in case.lines:
         asked += x.asked
@@ -218,7 +219,7 @@ def _decided(case: Case, raw: bytes, now_ns: int) -> Decided:
         nc += x.not_covered
     d = Decided(
         case,
-        new_id(),
+        claim_id,
         0,
         raw,
         payload.digest(raw),
