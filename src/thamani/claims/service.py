@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -189,17 +190,28 @@ class Claims:
         providers = self._provider_ids(claims, actor)
         programmes = self._programme_ids(claims)
         with batch.collector_paused(len(claims)):
-            payloads = batch.inputs_payloads(claims)
             parts = _chunks(claims)
-            replays = self._check_references(claims, providers, payloads, several=len(parts) > 1)
+            several = len(parts) > 1
             submitted_by = actor.party_id if actor else None
             if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
+                # Payloads are made group by group, as the groups are handed out.
+                encoded: dict[int, bytes] = {}
+
+                def payload_of(i: int) -> bytes:
+                    raw = encoded.get(i)
+                    if raw is None:
+                        raw = encoded[i] = payload.dumps(claims[i])
+                    return raw
+
+                replays = self._check_references(claims, providers, payload_of, several=True)
                 done = self._submit_parallel(
-                    claims, providers, programmes, payloads, submitted_by, replays or {}
+                    claims, providers, programmes, payload_of, submitted_by, replays or {}, progress
                 )
-                if progress is not None:
-                    progress(len(claims))
             else:
+                payloads = batch.inputs_payloads(claims)
+                replays = self._check_references(
+                    claims, providers, payloads.__getitem__, several=several
+                )
                 done = self.submit_resolved(
                     claims,
                     providers,
@@ -300,36 +312,68 @@ class Claims:
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
         programmes: Sequence[int],
-        payloads: Sequence[bytes],
+        payload_of: Callable[[int], bytes],
         submitted_by: int | None,
         replays: dict[int, int],
+        progress: Callable[[int], None] | None,
     ) -> list[Claim]:
-        """Split by household between the worker processes and this one (see
-        ``thamani.claims.parallel``)."""
-        assert self._pool is not None
+        """Shared by household between the worker processes and this one, group by group
+        (see ``thamani.claims.parallel``)."""
+        pool = self._pool
+        assert pool is not None
         with read_transaction(self.engine) as conn:
             homes = scheme_store.households_of_members(conn, [c.member for c in claims])
-        n = self._pool.size + 1
-        parts: list[list[parallel.Item]] = [[] for _ in range(n)]
-        for i, c in enumerate(claims):
-            share = parallel.share_of(parallel.household_of(homes, c.member), n)
-            parts[share].append((i, payloads[i], providers[i], programmes[i], replays.get(i, 0)))
-        out: list[Claim | None] = [None] * len(claims)
-        futures = self._pool.start(parts[1:], self.clock.now_ns(), submitted_by)
-        mine = parts[0]
-        done = self.submit_resolved(
-            [claims[x[0]] for x in mine],
-            [x[2] for x in mine],
-            [x[3] for x in mine],
-            [x[1] for x in mine],
-            submitted_by,
-            {k: x[4] for k, x in enumerate(mine) if x[4]},
+        groups = deque(
+            parallel.groups_of(
+                [parallel.household_of(homes, c.member) for c in claims], pool.size + 1
+            )
         )
-        for x, made in zip(mine, done, strict=True):
-            out[x[0]] = made
-        for part in self._pool.collect(futures):
-            for i, wire in part:
-                out[i] = parallel.from_wire(wire, claims[i], providers[i])
+        now = self.clock.now_ns()
+        out: list[Claim | None] = [None] * len(claims)
+        sent: list[tuple[Future[Any], list[int]]] = []
+
+        def feed() -> None:
+            """Keep each worker two groups ahead."""
+            waiting = sum(1 for f, _ in sent if not f.done())
+            while groups and waiting < 2 * pool.size:
+                g = groups.popleft()
+                items = [
+                    (i, payload_of(i), providers[i], programmes[i], replays.get(i, 0)) for i in g
+                ]
+                sent.append((pool.submit(items, now, submitted_by), g))
+                waiting += 1
+
+        def gather(block: bool) -> None:
+            """Put the results of the groups the workers finished in their places."""
+            for f, g in sent:
+                if out[g[0]] is None and (block or f.done()):
+                    for i, wire in pool.results(f):
+                        out[i] = parallel.from_wire(wire, claims[i], providers[i])
+                    if progress is not None:
+                        progress(len(g))
+
+        try:
+            feed()
+            while groups:
+                mine = groups.popleft()
+                done = self.submit_resolved(
+                    [claims[i] for i in mine],
+                    [providers[i] for i in mine],
+                    [programmes[i] for i in mine],
+                    [payload_of(i) for i in mine],
+                    submitted_by,
+                    {k: replays[i] for k, i in enumerate(mine) if i in replays},
+                )
+                for i, made in zip(mine, done, strict=True):
+                    out[i] = made
+                if progress is not None:
+                    progress(len(mine))
+                feed()
+                gather(block=False)
+            gather(block=True)
+        finally:
+            groups.clear()  # after an error, nothing more is handed out...
+            wait([f for f, _ in sent])  # ...and what was is finished before this returns
         assert all(c is not None for c in out)
         return [c for c in out if c is not None]
 
@@ -383,7 +427,7 @@ class Claims:
                     conn,
                     claims,
                     providers,
-                    payloads,
+                    payloads.__getitem__,
                     conflicts if conflicts_as_values else None,
                 )
             fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
@@ -524,7 +568,7 @@ class Claims:
         conn: Connection,
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
-        payloads: Sequence[bytes],
+        payload_of: Callable[[int], bytes],
         conflicts: dict[int, Conflict] | None = None,
     ) -> dict[int, int]:
         """Claims stored already under their reference, by index: their stored number.
@@ -537,7 +581,7 @@ class Claims:
             found = stored.get((providers[i], c.reference)) if c.reference else None
             if found is None:
                 continue
-            if found[0] != payload.digest(payloads[i]):
+            if found[0] != payload.digest(payload_of(i)):
                 err = Conflict(
                     f"claim reference {c.reference} was used for a different claim",
                     code="reference_reused",
@@ -554,7 +598,7 @@ class Claims:
         self,
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
-        payloads: Sequence[bytes],
+        payload_of: Callable[[int], bytes],
         *,
         several: bool,
     ) -> dict[int, int] | None:
@@ -579,7 +623,7 @@ class Claims:
         if not seen:
             return {}
         with read_transaction(self.engine) as conn:
-            return self._replays(conn, claims, providers, payloads)
+            return self._replays(conn, claims, providers, payload_of)
 
     # -- reading ------------------------------------------------------------------------
 
