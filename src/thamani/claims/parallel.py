@@ -29,6 +29,7 @@ from typing import Any
 
 from thamani import errors
 from thamani.claims import payload
+from thamani.claims.batch import Decided
 from thamani.claims.records import (
     CLAIM_STATUS,
     LINE_STATUS,
@@ -152,6 +153,33 @@ def to_wire(c: Claim) -> tuple[Any, ...]:
     )
 
 
+def wire_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> tuple[Any, ...]:
+    """``to_wire`` of the claim ``batch.claim_of`` makes, without making the claim."""
+    c = d.case
+    e = c.enrolment
+    m = c.member
+    return (
+        d.id,
+        d.status.value,
+        c.book.programme.id if c.book else c.programme_id,
+        programme_code,
+        currency,
+        m.id if m else None,
+        e.id if e else None,
+        tuple([(*x[:9], x.status.value, x.reason, x.message) for x in c.lines]),
+        d.totals,
+        tuple([(f.code, f.message, f.line) for f in d.findings]),
+        tuple([(f.code, f.message, f.line) for f in c.flags]),
+        d.reserved,
+        d.expires_at,
+        now_ns,
+        now_ns,
+        d.paid_at,
+        d.settlement,
+        d.no,
+    )
+
+
 def from_wire(w: tuple[Any, ...], claim: ClaimInput, provider_id: int) -> Claim:
     (cid, status, pid, pcode, cur, mid, eid, lines, totals, findings, flags, reserved,
      expires, submitted, decided, paid, settlement, no) = w  # fmt: skip
@@ -231,7 +259,7 @@ def _adjudicate(
     with collector_paused(len(items)):
         claims = [payload.loads(item[1]) for item in items]
         try:
-            done = plat.claims.submit_resolved(
+            done = plat.claims.submit_wire(
                 claims,
                 [item[2] for item in items],
                 [item[3] for item in items],
@@ -247,4 +275,4 @@ def _adjudicate(
                 "where": e.where,
                 "details": e.details,
             }
-        return [(item[0], to_wire(c)) for item, c in zip(items, done, strict=True)]
+        return [(item[0], w) for item, w in zip(items, done, strict=True)]

@@ -245,7 +245,41 @@ class Claims:
     ) -> list[Claim]:
         """The batch path in this process, for claims already checked and resolved (their
         providers' and programmes' ids, their canonical payloads; ``replays``, when the
-        references were looked up already, maps a claim's index to its stored number).
+        references were looked up already, maps a claim's index to its stored number)."""
+        done: list[Claim] = self._submit_resolved(
+            claims, providers, programmes, payloads, submitted_by, replays, progress, wire=False
+        )
+        return done
+
+    def submit_wire(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int],
+    ) -> list[tuple[Any, ...]]:
+        """As ``submit_resolved``, each claim in its wire form (``parallel.to_wire``): what a
+        worker process sends back, made without making the claims."""
+        done: list[tuple[Any, ...]] = self._submit_resolved(
+            claims, providers, programmes, payloads, submitted_by, replays, None, wire=True
+        )
+        return done
+
+    def _submit_resolved(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int] | None,
+        progress: Callable[[int], None] | None,
+        *,
+        wire: bool,
+    ) -> list[Any]:
+        """The batch path (see ``submit_resolved``).
 
         A batch of several parts keeps one context from part to part (what one part
         loaded is not read again; the counters carry the earlier parts' claims), and
@@ -255,13 +289,13 @@ class Claims:
         stored (the error is raised once the part being stored has finished).
         """
         chunks = _chunks(claims)
-        out: list[Claim] = []
+        out: list[Any] = []
         with batch.collector_paused(len(claims)), self._lock:
             if len(chunks) == 1:
                 _, part = self._decide_part(
                     None, claims, providers, programmes, payloads, submitted_by, replays
                 )
-                out.extend(self._store_part(part))
+                out.extend(self._store_part(part, wire=wire))
                 if progress is not None:
                     progress(len(claims))
                 return out
@@ -296,7 +330,7 @@ class Claims:
                             out.extend(storing.result())
                             if progress is not None:
                                 progress(stored_size)
-                        storing = store.submit(self._store_part, part)
+                        storing = store.submit(self._store_part, part, wire=wire)
                         stored_size = end - start
                     assert storing is not None
                     out.extend(storing.result())
@@ -465,9 +499,10 @@ class Claims:
             submitted_by,
         )
 
-    def _store_part(self, part: _Part) -> list[Any]:
+    def _store_part(self, part: _Part, *, wire: bool = False) -> list[Any]:
         """Store and settle a decided part (claims, counters and money in one
-        transaction); one ``Claim`` (or Conflict) per claim of the part."""
+        transaction); one ``Claim`` (or Conflict) per claim of the part (with ``wire``,
+        the claim's wire form)."""
         now = part.now
         write = batch.recorder(
             part.decided,
@@ -486,10 +521,11 @@ class Claims:
                 "a claim with one of these references was stored meanwhile; submit again",
                 code="reference_reused",
             ) from None
-        by_index: dict[int, Claim] = {}
+        by_index: dict[int, Any] = {}
+        make = parallel.wire_of if wire else batch.claim_of
         for i, d in zip(part.fresh, part.decided, strict=True):
             book = d.case.book or part.books.get(d.case.programme_id)
-            by_index[i] = batch.claim_of(
+            by_index[i] = make(
                 d,
                 book.programme.currency if book else "XXX",
                 book.programme.code if book else "",
@@ -499,7 +535,8 @@ class Claims:
             with read_transaction(self.engine) as conn:
                 found_nos = claim_store.claims_by_no(conn, part.replays.values())
             for i, no in part.replays.items():
-                by_index[i] = found_nos[no]
+                found = found_nos[no]
+                by_index[i] = parallel.to_wire(found) if wire else found
         return [part.conflicts.get(i) or by_index[i] for i in range(part.size)]
 
     def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
