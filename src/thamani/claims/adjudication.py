@@ -60,6 +60,7 @@ def _reject_all(case: Case) -> None:
         )
         for x in case.claim.lines
     ]
+    case.totals = (sum(x.asked for x in case.lines), 0, 0, 0, 0, 0)
     case.status = _REJECTED
 
 

@@ -218,21 +218,15 @@ def decide(
 
 
 def _decided(case: Case, raw: bytes, claim_id: int, now_ns: int) -> Decided:
-    asked = valuated = payer = co_pay = ded = nc = 0
-    for x in case.lines:
-        asked += x.asked
-        valuated += x.valuated
-        payer += x.payer
-        co_pay += x.co_pay
-        ded += x.deductible
-        nc += x.not_covered
+    totals = case.totals
+    payer = totals[2]
     d = Decided(
         case,
         claim_id,
         0,
         raw,
         payload.digest(raw),
-        (asked, valuated, payer, co_pay, ded, nc),
+        totals,
         findings=list(case.findings),
         status=case.status,
     )

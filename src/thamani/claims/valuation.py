@@ -97,9 +97,11 @@ def valuate(case: Case, ctx: Context) -> None:
     specs, findings = case.specs, case.line_findings
     out: list[Line] = []
     append = out.append
+    s_asked = s_valuated = s_payer = s_co_pay = s_ded = s_nc = 0
     for i, x in enumerate(case.claim.lines):
         quantity = x.quantity
         asked = x.unit_price * quantity
+        s_asked += asked
         finding = findings[i]
         spec = specs[i]
         if finding is not None or spec is None or spec.price is None:
@@ -138,6 +140,11 @@ def valuate(case: Case, ctx: Context) -> None:
             t_paid[split] += payer
             t_ded[0] += deductible
             t_ded[split] += deductible
+        s_valuated += valuated
+        s_payer += payer
+        s_co_pay += co_pay
+        s_ded += deductible
+        s_nc += not_covered
         append(
             _line(
                 (
@@ -159,6 +166,7 @@ def valuate(case: Case, ctx: Context) -> None:
         if status is _REJECTED:
             findings[i] = Finding(reason or "", message or "", x.sequence)
     case.lines = out
+    case.totals = (s_asked, s_valuated, s_payer, s_co_pay, s_ded, s_nc)
 
 
 def _line(values: tuple[Any, ...]) -> Line:
