@@ -65,6 +65,12 @@ def collector_paused(claims: int) -> Iterator[None]:
     generation walks them all, which costs more than the adjudication itself. The
     records made here form no reference cycles (reference counting frees them), so
     nothing accumulates; the collector is switched back on when the batch ends.
+
+    The objects the batch leaves (its results, hundreds of thousands) would then be
+    walked at once by the first collection of the youngest generation: they are moved
+    to the oldest generation instead (``gc.freeze`` then ``gc.unfreeze``), as if they
+    had survived the collections they missed; a full collection still looks at them.
+    This is skipped when something else keeps frozen objects (``gc.freeze`` of its own).
     """
     pause = claims >= QUIET_GC_FROM and gc.isenabled()
     if pause:
@@ -73,6 +79,9 @@ def collector_paused(claims: int) -> Iterator[None]:
         yield
     finally:
         if pause:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
