@@ -15,6 +15,7 @@ from thamani.channels.mobile_money import FakeOperator
 from thamani.channels.mpesa import MpesaC2B
 from thamani.claims.service import Claims
 from thamani.claims.settlement import LedgerSettlement
+from thamani.clinical.service import Clinical
 from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
@@ -44,6 +45,7 @@ class Platform:
     mpesa: the receiver of M-Pesa C2B callbacks.
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
+    clinical: the clinical record (encounters, conditions, observations, medicines...).
     """
 
     settings: Settings
@@ -58,6 +60,7 @@ class Platform:
     mpesa: MpesaC2B
     schemes: Schemes
     claims: Claims
+    clinical: Clinical
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -103,4 +106,5 @@ def open_platform(
         capacity=Capacity(engine, clk),
         schemes=Schemes(engine, ledger, clk),
         claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
+        clinical=Clinical(engine, clk),
     )
