@@ -20,6 +20,7 @@ from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
+from thamani.interop.fhir.imports import FhirImports
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
@@ -46,6 +47,7 @@ class Platform:
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
     clinical: the clinical record (encounters, conditions, observations, medicines...).
+    fhir: FHIR R4 import (Bundles, Bulk NDJSON) and export.
     """
 
     settings: Settings
@@ -61,6 +63,7 @@ class Platform:
     schemes: Schemes
     claims: Claims
     clinical: Clinical
+    fhir: FhirImports
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -93,6 +96,7 @@ def open_platform(
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     pool = Pool(engine, settings, clk)
+    clinical = Clinical(engine, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -106,5 +110,6 @@ def open_platform(
         capacity=Capacity(engine, clk),
         schemes=Schemes(engine, ledger, clk),
         claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
-        clinical=Clinical(engine, clk),
+        clinical=clinical,
+        fhir=FhirImports(engine, clinical, clk),
     )

@@ -120,8 +120,7 @@ def iso_time(t: datetime) -> str:
 def decimal_text(value: Any) -> str:
     """A JSON number as people write it (``64.204``, ``118``), without float noise."""
     d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
-    text = format(d.normalize(), "f")
-    return text
+    return format(d.normalize(), "f")
 
 
 def json_number(text: str) -> int | float:
