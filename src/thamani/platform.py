@@ -20,7 +20,7 @@ from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
-from thamani.interop.fhir.imports import FhirImports
+from thamani.interop.fhir.service import Fhir
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
@@ -63,7 +63,7 @@ class Platform:
     schemes: Schemes
     claims: Claims
     clinical: Clinical
-    fhir: FhirImports
+    fhir: Fhir
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -111,5 +111,5 @@ def open_platform(
         schemes=Schemes(engine, ledger, clk),
         claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
         clinical=clinical,
-        fhir=FhirImports(engine, clinical, clk),
+        fhir=Fhir(engine, clinical, clk),
     )

@@ -10,13 +10,15 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.conftest import make_settings
 from tests.interop.fhir_data import HIV, bundle_files, entry_of, first_bundle, load, types_in
 from thamani.clinical.records import Kind
 from thamani.interop.fhir.imports import ImportSummary
 from thamani.interop.fhir.outcomes import FhirError
 from thamani.interop.fhir.validation import IMPORTED
 from thamani.parties.records import PartyKind
-from thamani.platform import Platform
+from thamani.clock import ManualClock
+from thamani.platform import Platform, open_platform
 
 #: Resource types stored in the clinical record, by kind.
 CLINICAL = {
@@ -40,7 +42,7 @@ def stored(p: Platform) -> dict[str, Any]:
 def test_the_hiv_bundles_import_with_their_counts(platform: Platform) -> None:
     bundles = [load(f) for f in bundle_files()]
     expected = types_in(bundles)
-    summary = platform.fhir.path(HIV)
+    summary = platform.fhir.import_path(HIV)
     assert [u.ok for u in summary.units] == [True] * 5, summary.failed
     assert summary.total("read") == dict(sorted(expected.items()))
     assert summary.total("skipped") == {
@@ -53,7 +55,7 @@ def test_the_hiv_bundles_import_with_their_counts(platform: Platform) -> None:
     assert after["patients"] == sorted(
         f"fhir:Patient/{b['entry'][0]['resource']['id']}" for b in bundles
     )
-    again = platform.fhir.path(HIV)
+    again = platform.fhir.import_path(HIV)
     assert again.total("added") == {}
     assert again.total("unchanged")["Observation"] == expected["Observation"]
     assert stored(platform) == after
@@ -68,7 +70,7 @@ def test_a_malformed_bundle_writes_nothing_and_the_others_import(
     k = entry_of(bundle, "Observation", 3)
     bundle["entry"][k]["resource"]["subject"]["reference"] = "urn:uuid:nobody"
     (tmp_path / "0-broken.json").write_bytes(orjson.dumps(bundle))
-    summary: ImportSummary = platform.fhir.path(tmp_path)
+    summary: ImportSummary = platform.fhir.import_path(tmp_path)
     assert [(u.name, u.ok) for u in summary.units] == [
         ("0-broken.json", False),
         *[(f.name, True) for f in bundle_files()[1:3]],
@@ -77,5 +79,40 @@ def test_a_malformed_bundle_writes_nothing_and_the_others_import(
     assert issue.expression == f"Bundle.entry[{k}].resource.subject.reference"
     assert len(stored(platform)["patients"]) == 2
     with pytest.raises(FhirError):
-        platform.fhir.bundle(orjson.dumps(bundle))
+        platform.fhir.import_bundle(orjson.dumps(bundle))
     assert len(stored(platform)["patients"]) == 2
+
+
+def exported(directory: Path) -> dict[str, list[bytes]]:
+    """An export's resources by type, each file's lines sorted (the order of a store's
+    rows is not the export's meaning)."""
+    manifest = orjson.loads((directory / "manifest.json").read_bytes())
+    out = {}
+    for o in manifest["output"]:
+        lines = (directory / o["url"]).read_bytes().splitlines()
+        assert len(lines) == o["count"]
+        out[o["type"]] = sorted(lines)
+    return out
+
+
+def test_export_import_export_changes_nothing(
+    platform: Platform, tmp_path: Path, clock: ManualClock
+) -> None:
+    platform.fhir.import_path(HIV)
+    one = platform.fhir.export(tmp_path / "one")
+    manifest = orjson.loads(one.manifest.read_bytes())
+    assert manifest["requiresAccessToken"] is False
+    assert manifest["transactionTime"] == one.transaction_time
+    counts = {o["type"]: o["count"] for o in manifest["output"]}
+    expected = types_in([load(f) for f in bundle_files()])
+    for rtype in ("Patient", "Encounter", "Observation", "Immunization", "Condition"):
+        assert counts[rtype] == expected[rtype]
+    fresh = open_platform(make_settings(tmp_path / "fresh"), clock=clock)
+    try:
+        summary = fresh.fhir.import_path(tmp_path / "one")
+        assert [u.ok for u in summary.units] == [True], summary.failed
+        assert summary.total("added") == {t: n for t, n in counts.items()}
+        two = fresh.fhir.export(tmp_path / "two")
+    finally:
+        fresh.close()
+    assert exported(two.directory) == exported(one.directory)

@@ -35,7 +35,8 @@ NO_CODE = Coded("", "", "")
 def coded(concept: Any, prefer: tuple[str, ...] = ()) -> Coded:
     """The code of a CodeableConcept: the first coding of a ``prefer``red system, else the
     first coding with a code; a concept with text only is that text as a code of no system;
-    no concept at all is ``NO_CODE``."""
+    no concept at all is ``NO_CODE``. A text used as a code is cut to 64 characters (the
+    display keeps it whole)."""
     if not isinstance(concept, dict):
         return NO_CODE
     codings = [c for c in concept.get("coding") or () if isinstance(c, dict) and c.get("code")]
@@ -48,7 +49,7 @@ def coded(concept: Any, prefer: tuple[str, ...] = ()) -> Coded:
         c = codings[0]
         return Coded(str(c.get("system") or ""), str(c["code"]), str(c.get("display") or text))
     if text:
-        return Coded("", str(text), str(text))
+        return Coded("", str(text)[:64], str(text))
     return NO_CODE
 
 
@@ -60,8 +61,10 @@ def coding_code(concept: Any) -> str | None:
 
 def concept(c: Coded) -> dict[str, Any]:
     """A CodeableConcept for a code (the inverse of ``coded``)."""
-    if not c.system and c.code == c.display:
-        return {"text": c.code} if c.code else {}
+    if not c.code:
+        return {"text": c.display} if c.display else {}
+    if not c.system and c.display and c.code == c.display[:64]:
+        return {"text": c.display}
     coding: dict[str, Any] = {"code": c.code}
     if c.system:
         coding = {"system": c.system, **coding}
