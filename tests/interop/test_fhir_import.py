@@ -13,11 +13,11 @@ import pytest
 from tests.conftest import make_settings
 from tests.interop.fhir_data import HIV, bundle_files, entry_of, first_bundle, load, types_in
 from thamani.clinical.records import Kind
+from thamani.clock import ManualClock
 from thamani.interop.fhir.imports import ImportSummary
 from thamani.interop.fhir.outcomes import FhirError
 from thamani.interop.fhir.validation import IMPORTED
 from thamani.parties.records import PartyKind
-from thamani.clock import ManualClock
 from thamani.platform import Platform, open_platform
 
 #: Resource types stored in the clinical record, by kind.
@@ -111,7 +111,7 @@ def test_export_import_export_changes_nothing(
     try:
         summary = fresh.fhir.import_path(tmp_path / "one")
         assert [u.ok for u in summary.units] == [True], summary.failed
-        assert summary.total("added") == {t: n for t, n in counts.items()}
+        assert summary.total("added") == dict(counts.items())
         two = fresh.fhir.export(tmp_path / "two")
     finally:
         fresh.close()
