@@ -10,6 +10,7 @@ their references.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,14 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from thamani.clinical.records import (
-    ClinicalBatch,
-    Encounter,
-    Kind,
-    Linked,
-    Medication,
-    Stored,
-)
+from thamani.clinical import store as clinical_store
+from thamani.clinical.records import ClinicalBatch, Encounter, Kind, Linked, Medication
 from thamani.clinical.service import Clinical
 from thamani.clock import Clock
 from thamani.db.engine import write_transaction
@@ -40,16 +35,41 @@ from thamani.interop.fhir.validation import Checked, check_unit
 from thamani.parties import store as party_store
 from thamani.parties.records import Actor, PartyKind, Scope
 
-#: Resource types by the clinical record kind they are stored as.
-TYPE_OF_KIND = {
-    Kind.ENCOUNTER: "Encounter",
-    Kind.CONDITION: "Condition",
-    Kind.OBSERVATION: "Observation",
-    Kind.MEDICATION: "MedicationRequest",
-    Kind.PROCEDURE: "Procedure",
-    Kind.IMMUNIZATION: "Immunization",
-    Kind.ALLERGY: "AllergyIntolerance",
+#: The clinical record kind each resource type is stored as.
+KIND_OF_TYPE = {
+    "Encounter": Kind.ENCOUNTER,
+    "Condition": Kind.CONDITION,
+    "Observation": Kind.OBSERVATION,
+    "MedicationRequest": Kind.MEDICATION,
+    "Procedure": Kind.PROCEDURE,
+    "Immunization": Kind.IMMUNIZATION,
+    "AllergyIntolerance": Kind.ALLERGY,
 }
+
+
+class Outcome(enum.Enum):
+    """What became of one resource."""
+
+    ADDED = "added"
+    UNCHANGED = "unchanged"
+    """Stored already (the same source id): left as it was."""
+    SKIPPED = "skipped"
+    """Of a type that is not imported (or read only for the names it gives)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    """What became of one resource of a unit.
+
+    type, id: the resource.
+    index: its entry's index in its Bundle (its line in its NDJSON file).
+    outcome: ``Outcome``.
+    """
+
+    type: str
+    id: str
+    index: int
+    outcome: Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +83,7 @@ class UnitResult:
     unchanged: resources found stored already (an import run again), by type.
     skipped: resources of types not imported, by type.
     issues: why it failed (empty when ``ok``).
+    entries: what became of each resource, in the unit's order (when ``ok``).
     """
 
     name: str
@@ -72,6 +93,7 @@ class UnitResult:
     unchanged: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     issues: tuple[Issue, ...] = ()
+    entries: tuple[EntryResult, ...] = ()
 
     @property
     def resources(self) -> int:
@@ -129,9 +151,14 @@ class FhirImports:
         return ImportSummary(results)
 
     def bundle(self, body: bytes | dict[str, Any], actor: Actor | None = None) -> UnitResult:
-        """Import one Bundle (an API request's body); ``FhirError`` when it fails."""
+        """Import one Bundle (an API request's body); ``FhirError`` when it fails (status
+        400 when it is not an importable Bundle, 422 when a resource in it is at fault)."""
         need_admin(actor)
-        unit = read_bundle(body)
+        try:
+            unit = read_bundle(body)
+        except FhirError as e:
+            e.status = 400  # not a Bundle that can be imported at all
+            raise
         return self.unit(unit)
 
     def unit(self, unit: Unit) -> UnitResult:
@@ -261,8 +288,6 @@ class _Import(clinical.Links):
     # -- the import ----------------------------------------------------------------------
 
     def run(self) -> UnitResult:
-        read = Counter(c.type for c in self.checked)
-        skipped = Counter(c.type for c in self.checked if not c.imported)
         encounters: list[Encounter] = []
         linked: list[tuple[Linked, str | None]] = []
         for c in self.checked:
@@ -277,26 +302,37 @@ class _Import(clinical.Links):
                 encounters.append(clinical.encounter(c, self))
             elif c.type in clinical.LINKED:
                 linked.append(clinical.LINKED[c.type](c, self))
-            elif c.imported and c.type != "Practitioner":
-                skipped[c.type] += 1  # claims come with the claims room's record
         ids, created = self._settle_parties()
         self._check_encounters()
+        before = self._stored_before()
         encounters = [_with_parties(e, ids) for e in encounters]
         linked = [(_with_parties(r, ids), ref) for r, ref in linked]
-        stored = self.room.clinical.store_in(self.conn, ClinicalBatch(encounters, linked))
-        added, unchanged = _counts(stored)
+        self.room.clinical.store_in(self.conn, ClinicalBatch(encounters, linked))
+        outcomes = []
         for c in self.checked:
             if c.type in ("Patient", "Organization"):
                 ref = people.party_reference(c.type, c.id)
-                (added if ref in created else unchanged)[c.type] += 1
-        return UnitResult(
-            self.unit.name,
-            True,
-            dict(sorted(read.items())),
-            dict(sorted(added.items())),
-            dict(sorted(unchanged.items())),
-            dict(sorted(skipped.items())),
-        )
+                outcomes.append(Outcome.ADDED if ref in created else Outcome.UNCHANGED)
+            elif c.type in KIND_OF_TYPE:
+                found = (c.type, c.id) in before
+                outcomes.append(Outcome.UNCHANGED if found else Outcome.ADDED)
+            else:
+                outcomes.append(Outcome.SKIPPED)
+        return _result(self.unit.name, self.checked, outcomes)
+
+    def _stored_before(self) -> set[tuple[str, str]]:
+        """The clinical resources of the unit stored already (one query per type)."""
+        ids: dict[str, list[str]] = {}
+        for c in self.checked:
+            if c.type in KIND_OF_TYPE:
+                ids.setdefault(c.type, []).append(c.id)
+        out: set[tuple[str, str]] = set()
+        for rtype, wanted in ids.items():
+            found = clinical_store.stored_ids(
+                self.conn, KIND_OF_TYPE[rtype], clinical.SOURCE, wanted
+            )
+            out.update((rtype, sid) for sid in found)
+        return out
 
     def _settle_parties(self) -> tuple[dict[int, int], set[str]]:
         """Real party ids for the provisional ones; creates the parties that may be."""
@@ -348,12 +384,21 @@ def _with_parties(record: Any, ids: dict[int, int]) -> Any:
     return record._replace(**changes)
 
 
-def _counts(stored: Stored) -> tuple[Counter[str], Counter[str]]:
-    added: Counter[str] = Counter()
-    unchanged: Counter[str] = Counter()
-    for kind, rtype in TYPE_OF_KIND.items():
-        if stored.added.get(kind):
-            added[rtype] += stored.added[kind]
-        if stored.unchanged.get(kind):
-            unchanged[rtype] += stored.unchanged[kind]
-    return added, unchanged
+def _result(name: str, checked: list[Checked], outcomes: list[Outcome]) -> UnitResult:
+    read: Counter[str] = Counter()
+    by: dict[Outcome, Counter[str]] = {o: Counter() for o in Outcome}
+    for c, o in zip(checked, outcomes, strict=True):
+        read[c.type] += 1
+        by[o][c.type] += 1
+    return UnitResult(
+        name,
+        True,
+        dict(sorted(read.items())),
+        dict(sorted(by[Outcome.ADDED].items())),
+        dict(sorted(by[Outcome.UNCHANGED].items())),
+        dict(sorted(by[Outcome.SKIPPED].items())),
+        entries=tuple(
+            EntryResult(c.type, c.id, c.entry.index, o)
+            for c, o in zip(checked, outcomes, strict=True)
+        ),
+    )
