@@ -329,6 +329,17 @@ def accreditations_of(conn: Connection, provider_id: int) -> dict[int, Accredita
     }
 
 
+def receivables(conn: Connection, programme_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """The providers' receivable accounts of these programmes, by (programme, provider)."""
+    sql = (
+        "SELECT programme_id, provider_id, receivable_account_id FROM programme_providers"
+        " WHERE programme_id IN ({in})"
+    )
+    return {
+        (p, q): from_bytes(bytes(a)) for p, q, a in select_in(conn, sql, list(set(programme_ids)))
+    }
+
+
 # -- households, members, policies, enrolments -------------------------------------------
 
 
