@@ -138,9 +138,19 @@ def test_export_import_export_changes_nothing(
     assert manifest["requiresAccessToken"] is False
     assert manifest["transactionTime"] == one.transaction_time
     counts = {o["type"]: o["count"] for o in manifest["output"]}
-    expected = types_in([load(f) for f in bundle_files()])
-    for rtype in ("Patient", "Encounter", "Observation", "Immunization", "Condition"):
+    bundles = [load(f) for f in bundle_files()]
+    expected = types_in(bundles)
+    for rtype in ("Patient", "Encounter", "Observation", "Immunization", "Condition", "Claim",
+                  "ExplanationOfBenefit"):  # fmt: skip
         assert counts[rtype] == expected[rtype]
+    lines = [
+        line
+        for t in ("Claim", "ExplanationOfBenefit")
+        for line in (one.directory / f"{t}.ndjson").read_bytes().splitlines()
+    ]
+    as_bundle = {"entry": [{"resource": orjson.loads(line)} for line in lines]}
+    assert claim_totals([as_bundle]) == claim_totals(bundles)
+    assert eob_payments([as_bundle]) == eob_payments(bundles)
     fresh = open_platform(make_settings(tmp_path / "fresh"), clock=clock)
     try:
         summary = fresh.fhir.import_path(tmp_path / "one")

@@ -11,6 +11,7 @@ same resources.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,15 +21,19 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import Connection, Engine
 
+from thamani.claims import store as claim_store
+from thamani.claims.records import Claim, ClaimInput, ClaimStatus
 from thamani.clinical import store as clinical_store
 from thamani.clinical.records import Kind, Record
 from thamani.clock import Clock
 from thamani.db.engine import read_transaction
-from thamani.interop.fhir import clinical, people
+from thamani.interop.fhir import clinical, history, people
 from thamani.interop.fhir.elements import iso_time
 from thamani.interop.fhir.imports import need_admin
+from thamani.interop.fhir.validation import ID
 from thamani.parties import store as party_store
 from thamani.parties.records import Actor, Party, PartyKind
+from thamani.schemes import store as scheme_store
 
 ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 #: Rows read from the store at a time.
@@ -163,6 +168,9 @@ class FhirExports:
             write("Patient", (patient_resource(p) for p in patients))
             for kind, rtype, make in WRITERS:
                 write(rtype, _resources(conn, kind, make, names))
+            by_reference = {p.reference: p for p in patients if p.reference}
+            write("Claim", _claims(conn, names, by_reference, directory))
+            write("ExplanationOfBenefit", _read_back(directory / _EOB_SPOOL))
         manifest = {
             "transactionTime": now,
             "request": "thamani export fhir",
@@ -176,6 +184,79 @@ class FhirExports:
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n"
         )
         return ExportResult(directory, now, outputs)
+
+
+#: Where the ExplanationOfBenefits wait while the Claims are written (one pass over the
+#: claims writes both files).
+_EOB_SPOOL = ".ExplanationOfBenefit.spool"
+#: Claims exported: those recorded as paid or billed (others are not settled).
+EXPORTED = (ClaimStatus.PAID, ClaimStatus.BILLED)
+
+
+def claim_id(c: Claim, given: ClaimInput) -> str:
+    """The id a stored claim's resources get: its reference for a claim imported from
+    FHIR, ``<source>-<reference>`` for one from another source, ``claim-<id>`` for a
+    claim submitted here."""
+    h = given.history
+    if h is not None and c.reference:
+        text = c.reference if h.source == history.SOURCE else f"{h.source}-{c.reference}"
+        if ID.fullmatch(text):
+            return text
+        return "h" + hashlib.sha256(f"{h.source}|{c.reference}".encode()).hexdigest()[:32]
+    return f"claim-{c.id}"
+
+
+def _claims(
+    conn: Connection,
+    names: clinical.Names,
+    patients: dict[str, Party],
+    directory: Path,
+) -> Iterator[dict[str, Any]]:
+    """Every paid or billed claim as a Claim; their ExplanationOfBenefits are spooled."""
+    progs: dict[int, Any] = {}
+    funders = {p.id: p for p in party_store.list_parties(conn, PartyKind.PAYER)}
+    with (directory / _EOB_SPOOL).open("wb") as spool:
+        w = _Writer(spool)
+        after = 0
+        while True:
+            rows = claim_store.page(conn, after, PAGE)
+            if not rows:
+                break
+            after = rows[-1][0].no
+            wanted = {c.programme_id for c, _ in rows} - progs.keys()
+            progs.update(scheme_store.programmes_by_id(conn, wanted))
+            for c, given in rows:
+                if c.status not in EXPORTED or c.programme_id not in progs:
+                    continue
+                p = progs[c.programme_id]
+                member = patients.get(f"{people.MEMBER}{c.member_ref}")
+                if member is None or c.provider_id not in names.organizations:
+                    continue
+                funder = funders.get(p.funder_id)
+                payer = people.resource_id(funder) if funder else f"party-{p.funder_id}"
+                out = history.claim_resources(
+                    claim_id(c, given),
+                    c,
+                    given,
+                    people.resource_id(member),
+                    names.organizations[c.provider_id],
+                    payer,
+                    p.name,
+                )
+                if out.eob is not None:
+                    w.add(out.eob)
+                yield out.claim
+        w.flush()
+
+
+def _read_back(spool: Path) -> Iterator[dict[str, Any]]:
+    try:
+        with spool.open("rb") as fh:
+            for line in fh:
+                if line.strip():
+                    yield orjson.loads(line)
+    finally:
+        spool.unlink(missing_ok=True)
 
 
 def _resources(
