@@ -94,3 +94,75 @@ def import_synthea(
         f" {summary.transfers:,} ledger transfers"
         + (f"; not imported: {', '.join(summary.not_imported)}" if summary.not_imported else "")
     )
+
+
+def _export(
+    directory: Path, fmt: str, currency: str | None, pseudonymise: bool, as_json: bool
+) -> None:
+    from thamani.interop.tabular.export import TabularExport
+
+    p = platform()
+    with steps(not as_json) as report:
+        summary = TabularExport(p).run(
+            directory,
+            fmt,
+            currency_code=currency,
+            pseudonymiser=p.pool.pseudonymiser if pseudonymise else None,
+            progress=report,
+        )
+    if as_json:
+        emit_json(
+            {
+                "directory": summary.directory,
+                "format": summary.format,
+                "currency": summary.currency,
+                "rows": summary.rows,
+                "files": summary.files,
+                "claims_left_out": summary.claims_left_out,
+                "amounts_left_out": summary.amounts_left_out,
+                "pseudonymised": summary.pseudonymised,
+                "seconds": round(summary.seconds, 3),
+            }
+        )
+        return
+    table = Table("table", "rows", title=f"export to {directory} ({fmt}, {summary.currency})")
+    for name, n in summary.rows.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    if summary.claims_left_out or summary.amounts_left_out:
+        console.print(
+            f"left out (another currency): {summary.claims_left_out:,} claims,"
+            f" {summary.amounts_left_out:,} clinical amounts"
+        )
+
+
+_CURRENCY = typer.Option(
+    None, "--currency", help="Write amounts in this currency (default: the store's only one)."
+)
+_PSEUDO = typer.Option(
+    False, "--pseudonymise", help="Patient ids as the data pool's keyed pseudonyms; no names."
+)
+
+
+@export_app.command("csv")
+@friendly
+def export_csv(
+    directory: Path = typer.Argument(..., help="Directory to write the tables into."),
+    currency: str | None = _CURRENCY,
+    pseudonymise: bool = _PSEUDO,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Export the clinical record and claims as CSV tables (Synthea's layout)."""
+    _export(directory, "csv", currency, pseudonymise, as_json)
+
+
+@export_app.command("parquet")
+@friendly
+def export_parquet(
+    directory: Path = typer.Argument(..., help="Directory to write the tables into."),
+    currency: str | None = _CURRENCY,
+    pseudonymise: bool = _PSEUDO,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Export the clinical record and claims as Parquet tables (Synthea's layout)."""
+    _export(directory, "parquet", currency, pseudonymise, as_json)
