@@ -105,6 +105,7 @@ class HistoricalClaim:
     billed_at: when it was billed, ns since the epoch (its submission and decision time).
     patient_account_id: the patient's own account the patient's part was paid from, on
         the primary programme's ledger (0: paid outside the ledger).
+    encounter: the source's id of the encounter the claim is for ("" when not known).
     """
 
     source: str
@@ -124,6 +125,7 @@ class HistoricalClaim:
     practitioner: str | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     patient_account_id: int = 0
+    encounter: str = ""
 
     @property
     def claim_id(self) -> int:
@@ -219,6 +221,7 @@ def claim_input(c: HistoricalClaim) -> ClaimInput:
             c.source_status,
             c.secondary_programme or "",
             tuple(HistoryLine(x.system, x.display, x.secondary_paid) for x in c.lines),
+            c.encounter,
         ),
     )
 

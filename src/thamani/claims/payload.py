@@ -58,7 +58,9 @@ def to_list(c: ClaimInput) -> list[Any]:
     ]
     h = c.history
     if h is not None:
-        out.append([h.source, h.status, h.secondary_programme, [list(x) for x in h.lines]])
+        out.append(
+            [h.source, h.status, h.secondary_programme, [list(x) for x in h.lines], h.encounter]
+        )
     return out
 
 
@@ -82,8 +84,10 @@ def loads(raw: str | bytes) -> ClaimInput:
     )
     history = None
     if more:
-        source, status, secondary, extra = more[0]
-        history = History(source, status, secondary, tuple(HistoryLine(*x) for x in extra))
+        source, status, secondary, extra, encounter = more[0]
+        history = History(
+            source, status, secondary, tuple(HistoryLine(*x) for x in extra), encounter
+        )
     cls, care, start, end, practitioner, dx, labs, vitals, answers = e
     return ClaimInput(
         _USES[use],

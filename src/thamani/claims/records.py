@@ -228,12 +228,14 @@ class History:
     status: its status there (``CLOSED``, ``BILLED``).
     secondary_programme: the code of the programme that paid second ("" when none).
     lines: per line, in the claim's order.
+    encounter: the source's id of the encounter the claim is for ("" when not known).
     """
 
     source: str
     status: str
     secondary_programme: str
     lines: tuple[HistoryLine, ...]
+    encounter: str = ""
 
 
 class Finding(NamedTuple):

@@ -15,7 +15,7 @@ from thamani.cli import (
     capacity,
     claims,
     demo,
-    fhir,
+    interop,
     ledger,
     parties,
     pool,
@@ -47,12 +47,8 @@ app.command("enrol")(schemes.enrol)
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
-import_app = typer.Typer(help="Import real data (FHIR R4).", no_args_is_help=True)
-export_app = typer.Typer(help="Export the store (FHIR R4 Bulk Data).", no_args_is_help=True)
-import_app.command("fhir")(fhir.import_fhir)
-export_app.command("fhir")(fhir.export_fhir)
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
+app.add_typer(interop.import_app, name="import")
+app.add_typer(interop.export_app, name="export")
 
 
 @app.callback()

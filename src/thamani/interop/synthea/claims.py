@@ -161,8 +161,13 @@ def read_claims(
         doc = rd.opt(sheet, i, "PROVIDERID")
         practitioner, doc_org = people.practitioners.get(doc, (doc, None)) if doc else (None, None)
         facility = visit.facility if visit and visit.facility else 0
-        if not facility and doc_org:
-            facility = people.organisations[doc_org]
+        org = rd.opt(sheet, i, "ORGANIZATION") or doc_org
+        if not facility and org:
+            if org not in people.organisations:
+                raise sheet.fault(
+                    i, "ORGANIZATION", f"organisation {org} is not in organizations", "unknown_id"
+                )
+            facility = people.organisations[org]
         if not facility:
             raise sheet.fault(
                 i, "PROVIDERID", f"claim {sid} names no organisation (nor does its encounter)",
@@ -199,7 +204,7 @@ def read_claims(
                 "/".join(statuses), ns(billed or service),
                 secondary.code if secondary else None, visit.stop if visit else None,
                 (visit.practitioner if visit else None) or practitioner, diagnoses,
-                patient_account(patient.source_id),
+                patient_account(patient.source_id), enc or "",
             )
         )  # fmt: skip
     return out

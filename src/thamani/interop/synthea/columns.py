@@ -44,7 +44,7 @@ _REASON = (_o("REASONCODE"), _o("REASONDESCRIPTION"), _o("REASONSYSTEM"))
 #: The tables read, in the order they are read, each with its columns.
 TABLES: dict[str, tuple[Col, ...]] = {
     "patients": (
-        _c("Id"), _c("BIRTHDATE"), _o("DEATHDATE"), _o("PREFIX"), _o("FIRST"), _o("LAST"),
+        _c("Id"), _o("BIRTHDATE"), _o("DEATHDATE"), _o("PREFIX"), _o("FIRST"), _o("LAST"),
         _o("SUFFIX"), _o("GENDER"), _o("CITY"), _o("COUNTY"), _o("STATE"),
     ),
     "organizations": (_c("Id"), _c("NAME"), _o("CITY"), _o("STATE")),
@@ -98,7 +98,7 @@ TABLES: dict[str, tuple[Col, ...]] = {
         _c("SERVICEDATE", "START"), _o("STATUS1"), _o("STATUS2"), _o("STATUSP"),
         _o("OUTSTANDING1"), _o("OUTSTANDING2"), _o("OUTSTANDINGP"),
         _o("LASTBILLEDDATE1"), _o("LASTBILLEDDATE2"), _o("LASTBILLEDDATEP"),
-        _o("DIAGNOSISSYSTEM"),
+        _o("DIAGNOSISSYSTEM"), _o("ORGANIZATION"),
     ),
     "claims_transactions": (
         _c("ID"), _c("CLAIMID"), _c("CHARGEID"), _c("TYPE"), _o("AMOUNT"), _o("METHOD"),

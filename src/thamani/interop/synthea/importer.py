@@ -137,7 +137,11 @@ def read_export(directory: Path, cur: Currency, progress: Progress | None = None
     clinical = read_linked(people, sheets, visits, cur)
     clinical = ClinicalBatch(encounters, clinical.linked)
     transitions = sheets["payer_transitions"]
-    periods = read_periods(people, transitions) if transitions is not None else _periods_of(visits)
+    periods = (
+        read_periods(people, transitions)
+        if transitions is not None
+        else _periods_of(visits, people)
+    )
     txs = sheets["claims_transactions"]
     lines = read_lines(txs, cur) if txs is not None else None
     claims_sheet = sheets["claims"]
@@ -146,12 +150,12 @@ def read_export(directory: Path, cur: Currency, progress: Progress | None = None
     return Export(directory, cur, rows, people, periods, clinical, claims)
 
 
-def _periods_of(visits: dict[str, Visit]) -> list[Period]:
-    """Without payer_transitions: each patient covered by each payer of their encounters
-    from the first such encounter to the last."""
+def _periods_of(visits: dict[str, Visit], people: People) -> list[Period]:
+    """Without payer_transitions: each patient (with a birth date, so a member) covered by
+    each payer of their encounters from the first such encounter to the last."""
     span: dict[tuple[str, str], tuple[date, date]] = {}
     for v in visits.values():
-        if not v.payer_code:
+        if not v.payer_code or people.patients[v.patient].birth_date is None:
             continue
         key = (v.patient, v.payer_code)
         end = v.stop or v.start
@@ -323,7 +327,7 @@ class SyntheaImport:
         """A household and a member for every patient (the member number is Synthea's
         patient id); returns how many members were made."""
         now = self.rooms.clock.now_ns()
-        pats = list(data.people.patients.values())
+        pats = [p for p in data.people.patients.values() if p.birth_date is not None]
         refs = [household_reference(p.source_id) for p in pats]
         homes = scheme_store.households_by_reference(conn, refs)
         missing = [
@@ -337,6 +341,7 @@ class SyntheaImport:
         known = scheme_store.members_by_reference(conn, [p.source_id for p in pats])
         new = []
         for p in pats:
+            assert p.birth_date is not None
             home = homes[household_reference(p.source_id)].id
             m = known.get(p.source_id)
             if m is None:
@@ -362,6 +367,7 @@ class SyntheaImport:
         by_code: dict[str, dict[tuple[str, date], HouseholdIn]] = {}
         for period in data.periods:
             p = pats[period.patient]
+            assert p.birth_date is not None
             key = (p.source_id, period.start)
             households = by_code.setdefault(period.code, {})
             old = households.get(key)

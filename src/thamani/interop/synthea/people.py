@@ -76,7 +76,7 @@ class Patient:
     source_id: Synthea's id (the member number).
     party: local party number.
     name: full name (or ``Patient`` and the id's first group when the file has none).
-    sex, birth_date: for the member record.
+    sex, birth_date: for the member record (no member without a birth date).
     area: county (or city).
     family: the household's name.
     """
@@ -85,7 +85,7 @@ class Patient:
     party: int
     name: str
     sex: Sex
-    birth_date: date
+    birth_date: date | None
     area: str
     family: str
 
@@ -149,7 +149,7 @@ def read_people(
         parts = [rd.opt(patients, i, k) for k in ("PREFIX", "FIRST", "LAST", "SUFFIX")]
         name = " ".join(p for p in parts[1:3] if p) or f"Patient {sid.split('-')[0]}"
         sex = _SEX.get((rd.opt(patients, i, "GENDER") or "").upper(), Sex.UNKNOWN)
-        born = rd.day(patients, i, "BIRTHDATE")
+        born = rd.opt_day(patients, i, "BIRTHDATE")
         area = rd.opt(patients, i, "COUNTY") or rd.opt(patients, i, "CITY") or ""
         party = parties.want(PartyKind.PATIENT, patient_reference(sid), name)
         family = parts[2] or name
@@ -205,6 +205,10 @@ def read_periods(people: People, sheet: Sheet) -> list[Period]:
     out = []
     for i in rd.rows(sheet):
         p = patient_of(people, sheet, i, "PATIENT")
+        if p.birth_date is None:
+            raise sheet.fault(
+                i, "PATIENT", f"patient {p.source_id} has cover but no birth date", "missing_value"
+            )
         start = rd.day(sheet, i, "START_YEAR")
         raw_end = rd.text(sheet, i, "END_YEAR")
         if len(raw_end) == 4 and raw_end.isdigit():
