@@ -7,8 +7,9 @@
   ``thamani synth --format synthea --people N`` (writing it is not timed).
 - ``synthea_27``: the same for the real 27-patient export (tests/interop/data), imported
   ``repeats`` times, each into a fresh store; the median is reported.
-- ``fhir_resources_per_second``: FHIR R4 bundles and Bulk Data NDJSON (filled in by the
-  FHIR import's benchmark, ``fhir`` below).
+- ``fhir_resources_per_second``: resources of FHIR R4 transaction Bundles (one per
+  patient, from ``thamani synth --format fhir --people N``) imported per second; the same
+  files as Bulk Data NDJSON under ``fhir.ndjson`` (see ``thamani.benchmarking.fhir``).
 """
 
 from __future__ import annotations
@@ -59,9 +60,13 @@ def synthea(directory: Path, currency: str, repeats: int = 1) -> dict[str, Any]:
     }
 
 
-def fhir() -> dict[str, Any] | None:
-    """The FHIR import's figure (None until the FHIR import measures itself here)."""
-    return None
+def fhir(people: int, seed: int, quiet: bool) -> dict[str, Any] | None:
+    """The FHIR import's figures (None when no people are asked for)."""
+    if not people:
+        return None
+    from thamani.benchmarking import fhir as fhir_bench
+
+    return fhir_bench.run(people, seed, quiet)
 
 
 def run(
@@ -83,7 +88,7 @@ def run(
             export_region(files, Format.SYNTHEA, people=people, years=1, seed=seed)
             out["synthea_generated"] = {"people": people, **synthea(files, "KES", 1)}
     headline = out.get("synthea_generated") or out.get("synthea_27")
-    figure = fhir()
+    figure = fhir(people, seed, quiet)
     return {
         "synthea_resources_per_second": headline["resources_per_second"] if headline else None,
         "fhir_resources_per_second": figure["resources_per_second"] if figure else None,

@@ -148,11 +148,17 @@ def need_admin(actor: Actor | None) -> None:
         )
 
 
+#: Programmes registered by one importer: (payer reference, currency) -> (programme
+#: code, funding account, providers accredited).
+Registry = dict[tuple[str, str], tuple[str, int, set[str]]]
+
+
 class FhirImports:
     """Imports FHIR R4 through the platform's rooms."""
 
     def __init__(self, rooms: Rooms) -> None:
         self.rooms = rooms
+        self.registry: Registry = {}
 
     def path(
         self,
@@ -189,7 +195,7 @@ class FhirImports:
         issues = [i for c in checked if c.imported for i in unresolved_urns(c, index)]
         if issues:
             raise FhirError(issues)
-        return _Import(unit, checked, index, self.rooms).run()
+        return _Import(unit, checked, index, self.rooms, self.registry).run()
 
     def _run(self, pending: Pending) -> UnitResult:
         try:
@@ -237,7 +243,10 @@ class _Wanted:
 class _Import(clinical.Links, history.ClaimLinks):
     """One unit's import."""
 
-    def __init__(self, unit: Unit, checked: list[Checked], index: Index, rooms: Rooms) -> None:
+    def __init__(
+        self, unit: Unit, checked: list[Checked], index: Index, rooms: Rooms, registry: Registry
+    ) -> None:
+        self.registry = registry
         self.unit = unit
         self.checked = checked
         self.index = index
@@ -376,7 +385,7 @@ class _Import(clinical.Links, history.ClaimLinks):
         claims = self._claims()
         before = self._check()
         if claims:
-            ids, funding, codes = self._register(claims)
+            ids, funding, codes = self._register(claims, before)
         else:
             ids, funding, codes = {}, {}, {}
         hist = [
@@ -481,14 +490,17 @@ class _Import(clinical.Links, history.ClaimLinks):
         return _Before(parties, records)
 
     def _register(
-        self, claims: list[history.Mapped]
+        self, claims: list[history.Mapped], before: _Before
     ) -> tuple[dict[int, int], dict[str, int], dict[str, str]]:
-        """The organisations as parties, the payers' programmes and funding accounts."""
+        """The organisations as parties, the payers' programmes and funding accounts
+        (those registered earlier in the same run are not registered again)."""
         orgs = {r: w for r, w in self.parties.items() if w.kind is not PartyKind.PATIENT}
-        with write_transaction(self.rooms.engine) as conn:
-            found = party_store.ensure_parties(
-                conn, [(w.kind, w.name, r) for r, w in orgs.items()], self.rooms.clock.now_ns()
-            )
+        found = {r: p for r, p in before.parties.items() if r in orgs}
+        if len(found) < len(orgs):
+            with write_transaction(self.rooms.engine) as conn:
+                found = party_store.ensure_parties(
+                    conn, [(w.kind, w.name, r) for r, w in orgs.items()], self.rooms.clock.now_ns()
+                )
         ids = {w.provisional: found[r].id for r, w in orgs.items()}
         by_currency: dict[str, list[history.Mapped]] = {}
         for m in claims:
@@ -497,11 +509,26 @@ class _Import(clinical.Links, history.ClaimLinks):
         codes: dict[str, str] = {}
         for cur, group in sorted(by_currency.items()):
             paid: dict[str, set[str]] = {}
+            names: dict[str, str] = {}
             for m in group:
                 paid.setdefault(m.payer.reference, set()).add(m.claim.provider_reference)
-            names = {m.payer.reference: m.payer.name for m in group}
-            party_ids = {r: found[r].id for r in names}
-            got, money = payers.register(self.rooms, currency(cur), names, paid, party_ids)
+                names[m.payer.reference] = m.payer.name
+            need = {}
+            for ref, name in names.items():
+                known = self.registry.get((ref, cur))
+                if known is not None and paid[ref] <= known[2]:
+                    codes[ref] = known[0]
+                    funding[known[0]] = known[1]
+                else:
+                    need[ref] = name
+            if not need:
+                continue
+            party_ids = {r: found[r].id for r in need}
+            got, money = payers.register(self.rooms, currency(cur), need, paid, party_ids)
+            for ref, code in got.items():
+                old = self.registry.get((ref, cur))
+                accredited = paid[ref] | (old[2] if old is not None else set())
+                self.registry[(ref, cur)] = (code, money[code], accredited)
             codes.update(got)
             funding.update(money)
         return ids, funding, codes
