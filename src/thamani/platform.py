@@ -15,10 +15,12 @@ from thamani.channels.mobile_money import FakeOperator
 from thamani.channels.mpesa import MpesaC2B
 from thamani.claims.service import Claims
 from thamani.claims.settlement import LedgerSettlement
+from thamani.clinical.service import Clinical
 from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
+from thamani.interop.fhir.service import Fhir
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
@@ -44,6 +46,8 @@ class Platform:
     mpesa: the receiver of M-Pesa C2B callbacks.
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
+    clinical: the clinical record (encounters, conditions, observations, medicines...).
+    fhir: FHIR R4 import (Bundles, Bulk NDJSON) and export.
     """
 
     settings: Settings
@@ -58,6 +62,8 @@ class Platform:
     mpesa: MpesaC2B
     schemes: Schemes
     claims: Claims
+    clinical: Clinical
+    fhir: Fhir
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -90,6 +96,7 @@ def open_platform(
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     pool = Pool(engine, settings, clk)
+    clinical = Clinical(engine, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -103,4 +110,6 @@ def open_platform(
         capacity=Capacity(engine, clk),
         schemes=Schemes(engine, ledger, clk),
         claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
+        clinical=clinical,
+        fhir=Fhir(engine, clinical, clk),
     )
