@@ -15,6 +15,7 @@ from thamani.cli import (
     capacity,
     claims,
     demo,
+    interop,
     ledger,
     parties,
     pool,
@@ -46,6 +47,8 @@ app.command("enrol")(schemes.enrol)
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
+app.add_typer(interop.import_app, name="import")
+app.add_typer(interop.export_app, name="export")
 
 
 @app.callback()

@@ -41,6 +41,17 @@ def insert_party(
     return Party(pid, kind, name, reference, now)
 
 
+def insert_parties(
+    conn: Connection, rows: Sequence[tuple[PartyKind, str, str | None]], now: int
+) -> None:
+    """Insert many parties given as (kind, name, reference)."""
+    if rows:
+        conn.execute(
+            parties.insert(),
+            [{"kind": k.value, "name": n, "reference": r, "created_at": now} for k, n, r in rows],
+        )
+
+
 def get_party(conn: Connection, party_id: int) -> Party | None:
     row = conn.execute(select(parties).where(parties.c.id == party_id)).one_or_none()
     return None if row is None else _party(row)
