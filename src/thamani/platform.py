@@ -47,7 +47,6 @@ class Platform:
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
     clinical: the clinical record (encounters, conditions, observations, medicines...).
-    fhir: FHIR R4 import (Bundles, Bulk NDJSON) and export.
     """
 
     settings: Settings
@@ -63,7 +62,11 @@ class Platform:
     schemes: Schemes
     claims: Claims
     clinical: Clinical
-    fhir: Fhir
+
+    @property
+    def fhir(self) -> Fhir:
+        """FHIR R4 import (Bundles, Bulk NDJSON) and Bulk Data export."""
+        return Fhir(self)
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -96,7 +99,6 @@ def open_platform(
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     pool = Pool(engine, settings, clk)
-    clinical = Clinical(engine, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -110,6 +112,5 @@ def open_platform(
         capacity=Capacity(engine, clk),
         schemes=Schemes(engine, ledger, clk),
         claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
-        clinical=clinical,
-        fhir=Fhir(engine, clinical, clk),
+        clinical=Clinical(engine, clk),
     )

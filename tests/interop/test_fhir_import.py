@@ -11,7 +11,17 @@ import orjson
 import pytest
 
 from tests.conftest import make_settings
-from tests.interop.fhir_data import HIV, bundle_files, entry_of, first_bundle, load, types_in
+from tests.interop.fhir_data import (
+    HIV,
+    bundle_files,
+    claim_totals,
+    entry_of,
+    eob_payments,
+    first_bundle,
+    load,
+    types_in,
+)
+from thamani.claims.records import Claim, ClaimStatus
 from thamani.clinical.records import Kind
 from thamani.clock import ManualClock
 from thamani.interop.fhir.imports import ImportSummary
@@ -29,13 +39,26 @@ CLINICAL = {
 }
 
 
+def all_claims(p: Platform) -> list[Claim]:
+    out: list[Claim] = []
+    while page := p.claims.claims(after=out[-1].no if out else 0, limit=1000):
+        out.extend(page)
+    return out
+
+
 def stored(p: Platform) -> dict[str, Any]:
     """What the store holds, in the terms the bundles count."""
     counts = p.clinical.counts("fhir")
     patients = [x for x in p.parties.all(PartyKind.PATIENT) if x.reference]
+    claims = all_claims(p)
     return {
         "clinical": {k: n for k, n in counts.items() if n},
         "patients": sorted(x.reference or "" for x in patients),
+        "claims": len(claims),
+        "statuses": {c.status for c in claims},
+        "charged": sum(c.asked for c in claims),
+        "payer_paid": sum(c.payer for c in claims),
+        "currencies": {c.currency for c in claims},
     }
 
 
@@ -46,18 +69,29 @@ def test_the_hiv_bundles_import_with_their_counts(platform: Platform) -> None:
     assert [u.ok for u in summary.units] == [True] * 5, summary.failed
     assert summary.total("read") == dict(sorted(expected.items()))
     assert summary.total("skipped") == {
-        t: n
-        for t, n in sorted(expected.items())
-        if t not in IMPORTED or t in ("Claim", "ExplanationOfBenefit")
+        t: n for t, n in sorted(expected.items()) if t not in IMPORTED
     }
+    assert summary.total("added") == {t: n for t, n in sorted(expected.items()) if t in IMPORTED}
     after = stored(platform)
     assert after["clinical"] == {k: expected[t] for k, t in CLINICAL.items()}
-    assert after["patients"] == sorted(
-        f"fhir:Patient/{b['entry'][0]['resource']['id']}" for b in bundles
-    )
+    assert after["patients"] == sorted(f"member:{b['entry'][0]['resource']['id']}" for b in bundles)
+    assert after["claims"] == expected["Claim"] == expected["ExplanationOfBenefit"]
+    assert after["statuses"] == {ClaimStatus.PAID}
+    assert after["currencies"] == {"USD"}
+    assert after["charged"] == claim_totals(bundles)
+    assert after["payer_paid"] == eob_payments(bundles)
+    assert summary.money() == {
+        "USD": {
+            "charged": claim_totals(bundles),
+            "payer_paid": eob_payments(bundles),
+            "patient_paid": summary.money()["USD"]["patient_paid"],
+            "outstanding": 0,
+        }
+    }
+    assert platform.verify_ledger().ok
     again = platform.fhir.import_path(HIV)
     assert again.total("added") == {}
-    assert again.total("unchanged")["Observation"] == expected["Observation"]
+    assert again.total("unchanged") == summary.total("added")
     assert stored(platform) == after
 
 

@@ -81,12 +81,7 @@ def ensure_parties(
                 where=ref,
             )
     if fresh:
-        bulk_insert(
-            conn,
-            parties.name,
-            ("kind", "name", "reference", "created_at"),
-            [(k.value, name, ref, now) for k, name, ref in fresh.values()],
-        )
+        insert_parties(conn, list(fresh.values()), now)
         out.update(parties_by_reference(conn, list(fresh)))
     return out
 

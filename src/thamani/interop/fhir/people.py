@@ -1,8 +1,9 @@
 """Patients and organisations as parties; practitioners as the names on encounters.
 
-- A ``Patient`` is a patient party; an ``Organization`` a provider party (a payer party
-  when its ``type`` is ``pay`` or ``ins``, or when it is a Coverage's payor or a claim's
-  insurer). The party's reference is ``fhir:<Type>/<id>``, so importing again finds it.
+- A ``Patient`` is a patient party with the schemes room's member reference
+  (``member:<id>``); an ``Organization`` a provider party (a payer party when its
+  ``type`` is ``pay`` or ``ins``, or when it is a claim's insurer), with the reference
+  ``fhir:Organization/<id>``. Importing again finds them.
 - A reference to an organisation or a practitioner that is not in the import (Synthea
   refers to them by ``Organization?identifier=<system>|<value>``) names the party
   ``fhir:<Type>/<value>``: Synthea gives its organisations the identifier value as their
@@ -24,6 +25,17 @@ from thamani.parties.records import Party, PartyKind
 PREFIX = "fhir:"
 #: Organisation types (``organization-type``) that make a payer.
 PAYER_TYPES = frozenset({"pay", "ins"})
+
+
+#: The schemes room's convention for a patient's party (the member number after it).
+MEMBER = "member:"
+
+
+def patient_reference(rid: str) -> str:
+    """The reference of the party standing for ``Patient/rid``: the member convention
+    (``member:<id>``), so that a patient imported from Synthea CSV and from FHIR (the same
+    ids) is one party."""
+    return f"{MEMBER}{rid}"
 
 
 def party_reference(rtype: str, rid: str) -> str:
@@ -54,6 +66,8 @@ def resource_id(party: Party) -> str:
     head, _, tail = ref.partition("/")
     if head.startswith(PREFIX) and ID.fullmatch(tail):
         return tail
+    if ref.startswith(MEMBER) and ID.fullmatch(ref[len(MEMBER) :]):
+        return ref[len(MEMBER) :]
     text = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in ref)
     if ID.fullmatch(text) and text.isascii():
         return text

@@ -6,12 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
-from thamani.clinical.service import Clinical
-from thamani.clock import Clock
 from thamani.interop.fhir.exports import ExportResult, FhirExports
 from thamani.interop.fhir.imports import FhirImports, ImportSummary, UnitResult
+from thamani.interop.rooms import Rooms
 from thamani.parties.records import Actor
 
 
@@ -19,9 +16,9 @@ class Fhir:
     """FHIR R4 import (Bundles, Bulk NDJSON) and Bulk Data export over one store. Both
     need the ``interop:admin`` scope (no actor: the platform's own command line)."""
 
-    def __init__(self, engine: Engine, clinical: Clinical, clock: Clock) -> None:
-        self._imports = FhirImports(engine, clinical, clock)
-        self._exports = FhirExports(engine, clock)
+    def __init__(self, rooms: Rooms) -> None:
+        self._imports = FhirImports(rooms)
+        self._exports = FhirExports(rooms.engine, rooms.clock)
 
     def import_path(
         self,
