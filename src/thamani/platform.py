@@ -25,6 +25,7 @@ from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
 from thamani.pool.service import Pool
 from thamani.schemes.service import Schemes
+from thamani.synth.load import RegionLoader
 from thamani.wallets.service import Wallets
 
 
@@ -44,6 +45,7 @@ class Platform:
     mpesa: the receiver of M-Pesa C2B callbacks.
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
+    synth: loads a generated synthetic region into the store through the rooms above.
     """
 
     settings: Settings
@@ -58,6 +60,7 @@ class Platform:
     mpesa: MpesaC2B
     schemes: Schemes
     claims: Claims
+    synth: RegionLoader
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -90,6 +93,9 @@ def open_platform(
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     pool = Pool(engine, settings, clk)
+    capacity = Capacity(engine, clk)
+    schemes = Schemes(engine, ledger, clk)
+    claims = Claims(engine, LedgerSettlement(ledger), clk, settings, pool)
     return Platform(
         settings=settings,
         engine=engine,
@@ -100,7 +106,10 @@ def open_platform(
         wallets=wallets,
         pool=pool,
         mpesa=MpesaC2B(wallets, settings),
-        capacity=Capacity(engine, clk),
-        schemes=Schemes(engine, ledger, clk),
-        claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
+        capacity=capacity,
+        schemes=schemes,
+        claims=claims,
+        synth=RegionLoader(
+            engine, ledger, parties, schemes, wallets, claims, capacity, settings, clk
+        ),
     )

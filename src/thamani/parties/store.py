@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from thamani.db.engine import bulk_execute, select_in
 from thamani.db.tables import api_tokens, parties
 from thamani.parties.records import ApiToken, Party, PartyKind, Scope
 
@@ -46,6 +48,23 @@ def get_party(conn: Connection, party_id: int) -> Party | None:
 def party_by_reference(conn: Connection, reference: str) -> Party | None:
     row = conn.execute(select(parties).where(parties.c.reference == reference)).one_or_none()
     return None if row is None else _party(row)
+
+
+def kinds_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """(id, kind) of the parties with these references (a batch path: ``IN`` lists)."""
+    sql = "SELECT reference, id, kind FROM parties WHERE reference IN ({in})"
+    return {str(r): (int(i), str(k)) for r, i, k in select_in(conn, sql, list(set(references)))}
+
+
+def insert_parties(
+    conn: Connection, kind: PartyKind, rows: Sequence[tuple[str, str]], now: int
+) -> None:
+    """Insert parties of one kind given as (name, reference), in one executemany."""
+    bulk_execute(
+        conn,
+        "INSERT INTO parties (kind, name, reference, created_at) VALUES (?, ?, ?, ?)",
+        [(kind.value, name, ref, now) for name, ref in rows],
+    )
 
 
 def list_parties(conn: Connection, kind: PartyKind | None = None) -> list[Party]:
