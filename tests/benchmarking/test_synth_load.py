@@ -11,6 +11,6 @@ def test_the_load_benchmark_reports_its_figures() -> None:
     assert result["people"] == 500
     assert result["claims"] > 0
     assert result["claims_paid"] <= result["claims"]
-    assert set(result["stage_seconds"]) == {
+    assert set(result["stage_seconds"]) >= {
         "places", "people", "programmes", "enrolment", "care", "referrals", "deaths"
     }  # fmt: skip

@@ -424,14 +424,22 @@ class RegionLoader:
         for number, batch in enumerate(encounter_batches(region, batch_size)):
             if number < skip:
                 continue
-            work = care_batch(region, batch, number, lookups)
-            tallies.add_top_ups(self.wallets.credit_top_ups(work.top_ups))
             t0 = time.perf_counter()
+            work = care_batch(region, batch, number, lookups)
+            t1 = time.perf_counter()
+            tallies.add_top_ups(self.wallets.credit_top_ups(work.top_ups))
+            t2 = time.perf_counter()
             claims = self.claims.submit_batch(work.claims) if work.claims else []
-            tallies.claims_seconds = round(tallies.claims_seconds + time.perf_counter() - t0, 3)
+            t3 = time.perf_counter()
             tallies.add_claims(claims, work.claim_wallet)
             tallies.add_payments(self.wallets.pay_batch(work.payments) if work.payments else [])
             tallies.add_desk(work.desk_encounters, work.desk_amount)
+            t4 = time.perf_counter()
+            tallies.claims_seconds = round(tallies.claims_seconds + t3 - t2, 3)
+            tallies.time("care: building", t1 - t0)
+            tallies.time("care: top-ups", t2 - t1)
+            tallies.time("care: claims", t3 - t2)
+            tallies.time("care: wallet payments", t4 - t3)
             tallies.batches = number + 1
             with write_transaction(self.engine) as conn:
                 journal.record(
