@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from thamani.db.engine import bulk_insert, select_in
+from thamani.db.engine import bulk_execute, select_in
 from thamani.db.tables import api_tokens, parties
 from thamani.errors import Conflict
 from thamani.parties.records import ApiToken, Party, PartyKind, Scope
@@ -44,12 +44,12 @@ def insert_party(
 def insert_parties(
     conn: Connection, rows: Sequence[tuple[PartyKind, str, str | None]], now: int
 ) -> None:
-    """Insert many parties given as (kind, name, reference)."""
-    if rows:
-        conn.execute(
-            parties.insert(),
-            [{"kind": k.value, "name": n, "reference": r, "created_at": now} for k, n, r in rows],
-        )
+    """Insert many parties given as (kind, name, reference), in one executemany."""
+    bulk_execute(
+        conn,
+        "INSERT INTO parties (kind, name, reference, created_at) VALUES (?, ?, ?, ?)",
+        [(k.value, name, ref, now) for k, name, ref in rows],
+    )
 
 
 def get_party(conn: Connection, party_id: int) -> Party | None:
@@ -93,6 +93,12 @@ def parties_by_reference(conn: Connection, references: Sequence[str]) -> dict[st
         r[3]: Party(int(r[0]), PartyKind(r[1]), r[2], r[3], int(r[4]))
         for r in select_in(conn, sql, sorted(set(references)))
     }
+
+
+def kinds_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """(id, kind) of the parties with these references (a batch path: ``IN`` lists)."""
+    sql = "SELECT reference, id, kind FROM parties WHERE reference IN ({in})"
+    return {str(r): (int(i), str(k)) for r, i, k in select_in(conn, sql, list(set(references)))}
 
 
 def list_parties(conn: Connection, kind: PartyKind | None = None) -> list[Party]:
