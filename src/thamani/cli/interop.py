@@ -21,7 +21,9 @@ from thamani.cli.common import console, emit_json, err_console, friendly, platfo
 from thamani.interop.rooms import Progress as Report
 from thamani.money import format_amount
 
-import_app = typer.Typer(help="Import real data: Synthea CSV exports.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import real data: Synthea CSV exports, FHIR R4.", no_args_is_help=True
+)
 export_app = typer.Typer(
     help="Export the clinical record and claims as tables (Parquet, CSV).", no_args_is_help=True
 )
