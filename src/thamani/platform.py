@@ -27,6 +27,7 @@ from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
 from thamani.pool.service import Pool
 from thamani.schemes.service import Schemes
+from thamani.synth.load import RegionLoader
 from thamani.wallets.service import Wallets
 
 
@@ -47,6 +48,7 @@ class Platform:
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
     clinical: the clinical record (encounters, conditions, observations, medicines...).
+    synth: loads a generated synthetic region into the store through the rooms above.
     """
 
     settings: Settings
@@ -62,6 +64,7 @@ class Platform:
     schemes: Schemes
     claims: Claims
     clinical: Clinical
+    synth: RegionLoader
 
     @property
     def fhir(self) -> Fhir:
@@ -99,6 +102,9 @@ def open_platform(
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     pool = Pool(engine, settings, clk)
+    capacity = Capacity(engine, clk)
+    schemes = Schemes(engine, ledger, clk)
+    claims = Claims(engine, LedgerSettlement(ledger), clk, settings, pool)
     return Platform(
         settings=settings,
         engine=engine,
@@ -109,8 +115,11 @@ def open_platform(
         wallets=wallets,
         pool=pool,
         mpesa=MpesaC2B(wallets, settings),
-        capacity=Capacity(engine, clk),
-        schemes=Schemes(engine, ledger, clk),
-        claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
+        capacity=capacity,
+        schemes=schemes,
+        claims=claims,
         clinical=Clinical(engine, clk),
+        synth=RegionLoader(
+            engine, ledger, parties, schemes, wallets, claims, capacity, settings, clk
+        ),
     )

@@ -54,7 +54,7 @@ def balances(settings: Settings, account_id: int) -> tuple[int, int, int, int]:
 
 
 def test_the_demo_runs_and_its_books_verify(tmp_path: Path) -> None:
-    r = run_cli("--data-dir", str(tmp_path), "demo")
+    r = run_cli("--data-dir", str(tmp_path), "demo", "--people", "1500")
     assert r.exit_code == 0, r.output
     assert "The books are verified from the first record" in r.stdout
     assert "✗" not in r.stdout

@@ -29,3 +29,15 @@ def test_a_directory_without_patients_is_refused(tmp_path: Path) -> None:
     done = run_cli(*opts, "import", "synthea", str(tmp_path))
     assert done.exit_code == 2
     assert "no patients.csv" in done.stderr
+
+
+def test_export_csv_and_parquet_write_one_file_per_table(tmp_path: Path) -> None:
+    opts = store_options(make_settings(tmp_path))
+    assert run_cli(*opts, "import", "synthea", str(DATA), "--json").exit_code == 0
+    for fmt in ("csv", "parquet"):
+        done = run_cli(*opts, "export", fmt, str(tmp_path / fmt), "--json")
+        assert done.exit_code == 0, done.stderr
+        out = json.loads(done.stdout)
+        assert out["rows"]["claims"] == 1267
+        assert len(out["files"]) == len(out["rows"]) == 14
+        assert all(f.endswith(f".{fmt}") for f in out["files"])

@@ -183,19 +183,25 @@ class Claims:
         programmes = self._programme_ids(claims)
         with batch.collector_paused(len(claims)):
             payloads = batch.inputs_payloads(claims)
-        parts = _chunks(claims)
-        replays = self._check_references(claims, providers, payloads, several=len(parts) > 1)
-        submitted_by = actor.party_id if actor else None
-        if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
-            done = self._submit_parallel(
-                claims, providers, programmes, payloads, submitted_by, replays or {}
-            )
-            if progress is not None:
-                progress(len(claims))
-        else:
-            done = self.submit_resolved(
-                claims, providers, programmes, payloads, submitted_by, replays, progress=progress
-            )
+            parts = _chunks(claims)
+            replays = self._check_references(claims, providers, payloads, several=len(parts) > 1)
+            submitted_by = actor.party_id if actor else None
+            if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
+                done = self._submit_parallel(
+                    claims, providers, programmes, payloads, submitted_by, replays or {}
+                )
+                if progress is not None:
+                    progress(len(claims))
+            else:
+                done = self.submit_resolved(
+                    claims,
+                    providers,
+                    programmes,
+                    payloads,
+                    submitted_by,
+                    replays,
+                    progress=progress,
+                )
         self._hand_to_pool(done)
         return done
 

@@ -111,6 +111,20 @@ def bench_interop(
     emit_json(run(people=people, repeats=repeats, seed=seed, quiet=as_json))
 
 
+@app.command("synth-load")
+@friendly
+def bench_synth_load(
+    people: int = typer.Option(20_000, help="People in the county."),
+    years: int = typer.Option(1, help="Years of care."),
+    seed: int = typer.Option(1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Claims a second and seconds to load a synthetic county into a new store."""
+    from thamani.benchmarking.synth_load import run
+
+    emit_json(run(people=people, years=years, seed=seed, quiet=as_json))
+
+
 @app.command("wallets")
 @friendly
 def bench_wallets(

@@ -17,7 +17,9 @@ from thamani.platform import open_platform
 
 @friendly
 def demo(
-    people: int = typer.Option(20_000, help="Size of the synthetic county."),
+    people: int = typer.Option(
+        20_000, "--people", help="People in the synthetic county whose year of care is run."
+    ),
     fresh: bool = typer.Option(
         True, "--fresh/--keep", help="Start from an empty demo store (embedded store only)."
     ),
@@ -45,7 +47,7 @@ def demo(
     try:
         failed = False
         story = chain(
-            [county_step(people)],
+            [county_step(plat, people)],
             steps(plat.ledger, plat.parties, plat.verify_ledger),
             wallet_steps(plat),
             claims_steps(plat),

@@ -1,9 +1,9 @@
 """``thamani import ...`` and ``thamani export ...``: real data in and out.
 
-Two groups, one command per format: ``import synthea DIR``, ``import fhir PATH``;
-``export parquet DIR``, ``export csv DIR``, ``export fhir DIR``. Each command parses its
-options, calls one use case with a progress callback, and renders the summary (a table,
-or ``--json``); FHIR's live in ``thamani.cli.fhir`` and join the groups here.
+Two groups, one command per format: ``import synthea DIR``; ``export parquet DIR`` and
+``export csv DIR``. A format's commands live here side by side (FHIR's join them), each
+parsing its options, calling one use case with a progress callback, and rendering the
+summary (a table, or ``--json``).
 """
 
 from __future__ import annotations
@@ -17,18 +17,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from thamani.cli import fhir
 from thamani.cli.common import console, emit_json, err_console, friendly, platform
 from thamani.interop.rooms import Progress as Report
 from thamani.money import format_amount
 
 import_app = typer.Typer(
-    help="Import real data: Synthea CSV exports, FHIR R4 Bundles and Bulk NDJSON.",
-    no_args_is_help=True,
+    help="Import real data: Synthea CSV exports, FHIR R4.", no_args_is_help=True
 )
 export_app = typer.Typer(
-    help="Export the clinical record and claims: tables (Parquet, CSV), FHIR R4 Bulk Data.",
-    no_args_is_help=True,
+    help="Export the clinical record and claims as tables (Parquet, CSV).", no_args_is_help=True
 )
 
 
@@ -171,7 +168,3 @@ def export_parquet(
 ) -> None:
     """Export the clinical record and claims as Parquet tables (Synthea's layout)."""
     _export(directory, "parquet", currency, pseudonymise, as_json)
-
-
-import_app.command("fhir")(fhir.import_fhir)
-export_app.command("fhir")(fhir.export_fhir)

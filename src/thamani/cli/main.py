@@ -15,6 +15,7 @@ from thamani.cli import (
     capacity,
     claims,
     demo,
+    fhir,
     interop,
     ledger,
     parties,
@@ -47,6 +48,8 @@ app.command("enrol")(schemes.enrol)
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
+interop.import_app.command("fhir")(fhir.import_fhir)
+interop.export_app.command("fhir")(fhir.export_fhir)
 app.add_typer(interop.import_app, name="import")
 app.add_typer(interop.export_app, name="export")
 

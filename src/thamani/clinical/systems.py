@@ -8,6 +8,7 @@ Thamani's own generator in ICD-10).
 
 from __future__ import annotations
 
+import functools
 import re
 
 SNOMED_CT = "http://snomed.info/sct"
@@ -53,6 +54,7 @@ def system_named(name: str) -> str | None:
     return _NAMES.get(text.lower())
 
 
+@functools.lru_cache(maxsize=65_536)
 def guess_system(code: str, digits: str, letters: str = ICD_10) -> str:
     """The system of a code the source does not name, from its shape: ``digits`` for
     all-digit codes (SNOMED CT or RxNorm, as the kind of record says), LOINC for

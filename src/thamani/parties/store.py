@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from thamani.db.engine import select_in
+from thamani.db.engine import bulk_execute, select_in
 from thamani.db.tables import api_tokens, parties
 from thamani.errors import Conflict
 from thamani.parties.records import ApiToken, Party, PartyKind, Scope
@@ -44,12 +44,12 @@ def insert_party(
 def insert_parties(
     conn: Connection, rows: Sequence[tuple[PartyKind, str, str | None]], now: int
 ) -> None:
-    """Insert many parties given as (kind, name, reference)."""
-    if rows:
-        conn.execute(
-            parties.insert(),
-            [{"kind": k.value, "name": n, "reference": r, "created_at": now} for k, n, r in rows],
-        )
+    """Insert many parties given as (kind, name, reference), in one executemany."""
+    bulk_execute(
+        conn,
+        "INSERT INTO parties (kind, name, reference, created_at) VALUES (?, ?, ?, ?)",
+        [(k.value, name, ref, now) for k, name, ref in rows],
+    )
 
 
 def get_party(conn: Connection, party_id: int) -> Party | None:
@@ -60,15 +60,6 @@ def get_party(conn: Connection, party_id: int) -> Party | None:
 def party_by_reference(conn: Connection, reference: str) -> Party | None:
     row = conn.execute(select(parties).where(parties.c.reference == reference)).one_or_none()
     return None if row is None else _party(row)
-
-
-def parties_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, Party]:
-    """Parties by reference, for many references (a few ``IN`` queries)."""
-    sql = "SELECT id, kind, name, reference, created_at FROM parties WHERE reference IN ({in})"
-    return {
-        r[3]: Party(r[0], PartyKind(r[1]), r[2], r[3], r[4])
-        for r in select_in(conn, sql, list(set(references)))
-    }
 
 
 def ensure_parties(
@@ -93,6 +84,21 @@ def ensure_parties(
         insert_parties(conn, list(fresh.values()), now)
         out.update(parties_by_reference(conn, list(fresh)))
     return out
+
+
+def parties_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, Party]:
+    """The parties that exist among these references (one query per 900)."""
+    sql = "SELECT id, kind, name, reference, created_at FROM parties WHERE reference IN ({in})"
+    return {
+        r[3]: Party(int(r[0]), PartyKind(r[1]), r[2], r[3], int(r[4]))
+        for r in select_in(conn, sql, sorted(set(references)))
+    }
+
+
+def kinds_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """(id, kind) of the parties with these references (a batch path: ``IN`` lists)."""
+    sql = "SELECT reference, id, kind FROM parties WHERE reference IN ({in})"
+    return {str(r): (int(i), str(k)) for r, i, k in select_in(conn, sql, list(set(references)))}
 
 
 def list_parties(conn: Connection, kind: PartyKind | None = None) -> list[Party]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from thamani.db.engine import fetch_all, select_in
 from thamani.db.tables import (
@@ -565,3 +565,15 @@ def enrolments_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Enrolmen
         ):
             out[r.id] = _enrolment(r)
     return out
+
+
+def set_enrolment_ends(conn: Connection, rows: Sequence[tuple[int, date]]) -> None:
+    """Set the end date of many enrolments, given as (enrolment id, end), in one
+    executemany."""
+    if rows:
+        conn.execute(
+            update(enrolments)
+            .where(enrolments.c.id == bindparam("eid"))
+            .values(end_date=bindparam("new_end")),
+            [{"eid": eid, "new_end": end} for eid, end in rows],
+        )

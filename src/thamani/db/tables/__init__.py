@@ -47,6 +47,7 @@ from thamani.db.tables.schemes import (
     programmes,
     tariffs,
 )
+from thamani.db.tables.synth import synth_loads
 from thamani.db.tables.wallets import (
     mobile_money_callbacks,
     patient_profiles,
@@ -107,6 +108,7 @@ __all__ = [
     "programmes",
     "provider_accounts",
     "provider_stats",
+    "synth_loads",
     "tariffs",
     "wallet_entries",
     "wallet_ledgers",
