@@ -27,13 +27,14 @@ from thamani.clinical import store as clinical_store
 from thamani.clinical.records import Kind, Record
 from thamani.clock import Clock
 from thamani.db.engine import read_transaction
-from thamani.interop.fhir import clinical, history, people
+from thamani.interop.fhir import clinical, cover, history, people
 from thamani.interop.fhir.elements import iso_time
 from thamani.interop.fhir.imports import need_admin
 from thamani.interop.fhir.validation import ID
 from thamani.parties import store as party_store
 from thamani.parties.records import Actor, Party, PartyKind
 from thamani.schemes import store as scheme_store
+from thamani.schemes.records import Member
 
 ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 #: Rows read from the store at a time.
@@ -118,8 +119,16 @@ def organization_resource(p: Party) -> dict[str, Any]:
     }
 
 
-def patient_resource(p: Party) -> dict[str, Any]:
-    return {"resourceType": "Patient", "id": people.resource_id(p), "name": [{"text": p.name}]}
+def patient_resource(p: Party, member: Member | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": people.resource_id(p),
+        "name": [{"text": p.name}],
+    }
+    if member is not None:
+        out["gender"] = member.sex.value
+        out["birthDate"] = member.birth_date.isoformat()
+    return out
 
 
 class FhirExports:
@@ -165,7 +174,20 @@ class FhirExports:
                 {},
             )
             write("Organization", (organization_resource(p) for p in orgs))
-            write("Patient", (patient_resource(p) for p in patients))
+            numbers = {
+                (p.reference or "")[len(people.MEMBER) :]: p
+                for p in patients
+                if (p.reference or "").startswith(people.MEMBER)
+            }
+            members = scheme_store.members_by_reference(conn, list(numbers))
+            write(
+                "Patient",
+                (
+                    patient_resource(p, members.get((p.reference or "")[len(people.MEMBER) :]))
+                    for p in patients
+                ),
+            )
+            write("Coverage", _coverages(conn, names, numbers))
             for kind, rtype, make in WRITERS:
                 write(rtype, _resources(conn, kind, make, names))
             by_reference = {p.reference: p for p in patients if p.reference}
@@ -191,6 +213,24 @@ class FhirExports:
 _EOB_SPOOL = ".ExplanationOfBenefit.spool"
 #: Claims exported: those recorded as paid or billed (others are not settled).
 EXPORTED = (ClaimStatus.PAID, ClaimStatus.BILLED)
+
+
+def _coverages(
+    conn: Connection, names: clinical.Names, patients: dict[str, Party]
+) -> Iterator[dict[str, Any]]:
+    """Every enrolment of a member who is a patient party, as a Coverage."""
+    enrolments = scheme_store.all_enrolments(conn)
+    members = scheme_store.members_by_id(conn, {e.member_id for e in enrolments})
+    progs = scheme_store.programmes_by_id(conn, {e.programme_id for e in enrolments})
+    funders = {p.id: p for p in party_store.list_parties(conn, PartyKind.PAYER)}
+    for e in enrolments:
+        m = members.get(e.member_id)
+        p = progs.get(e.programme_id)
+        party = patients.get(m.reference) if m is not None else None
+        funder = funders.get(p.funder_id) if p is not None else None
+        if m is None or party is None or funder is None:
+            continue
+        yield cover.coverage_resource(e, m, people.resource_id(party), people.resource_id(funder))
 
 
 def claim_id(c: Claim, given: ClaimInput) -> str:

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,8 @@ from thamani.claims import store as claim_store
 from thamani.clinical import store as clinical_store
 from thamani.clinical.records import ClinicalBatch, Encounter, Kind, Linked, Medication
 from thamani.db.engine import read_transaction, write_transaction
-from thamani.errors import Forbidden, ThamaniError
-from thamani.interop.fhir import clinical, history, payers, people
+from thamani.errors import Forbidden, NotFound, ThamaniError
+from thamani.interop.fhir import clinical, cover, history, payers, people
 from thamani.interop.fhir.elements import fail
 from thamani.interop.fhir.outcomes import FhirError, Issue, from_error
 from thamani.interop.fhir.references import Index, Target, unresolved_urns
@@ -44,6 +45,10 @@ from thamani.interop.rooms import Rooms
 from thamani.money import currency
 from thamani.parties import store as party_store
 from thamani.parties.records import Actor, PartyKind, Scope
+from thamani.schemes import store as scheme_store
+from thamani.schemes.documents import HouseholdIn, MemberIn
+from thamani.schemes.enrolment import enrol_many
+from thamani.schemes.records import Member
 
 #: The clinical record kind each resource type is stored as.
 KIND_OF_TYPE = {
@@ -156,8 +161,9 @@ Registry = dict[tuple[str, str], tuple[str, int, set[str]]]
 class FhirImports:
     """Imports FHIR R4 through the platform's rooms."""
 
-    def __init__(self, rooms: Rooms) -> None:
+    def __init__(self, rooms: Rooms, default_currency: str = "KES") -> None:
         self.rooms = rooms
+        self.default_currency = default_currency
         self.registry: Registry = {}
 
     def path(
@@ -195,7 +201,7 @@ class FhirImports:
         issues = [i for c in checked if c.imported for i in unresolved_urns(c, index)]
         if issues:
             raise FhirError(issues)
-        return _Import(unit, checked, index, self.rooms, self.registry).run()
+        return _Import(unit, checked, index, self.rooms, self.registry, self.default_currency).run()
 
     def _run(self, pending: Pending) -> UnitResult:
         try:
@@ -244,9 +250,16 @@ class _Import(clinical.Links, history.ClaimLinks):
     """One unit's import."""
 
     def __init__(
-        self, unit: Unit, checked: list[Checked], index: Index, rooms: Rooms, registry: Registry
+        self,
+        unit: Unit,
+        checked: list[Checked],
+        index: Index,
+        rooms: Rooms,
+        registry: Registry,
+        default_currency: str,
     ) -> None:
         self.registry = registry
+        self.default_currency = default_currency
         self.unit = unit
         self.checked = checked
         self.index = index
@@ -255,6 +268,7 @@ class _Import(clinical.Links, history.ClaimLinks):
         self.by_provisional: dict[int, str] = {}
         self.outside_encounters: dict[str, str] = {}
         self.payers: dict[str, str] = {}
+        self.persons: dict[str, cover.Person] = {}
 
     # -- references (clinical.Links, history.ClaimLinks) ---------------------------------
 
@@ -370,10 +384,15 @@ class _Import(clinical.Links, history.ClaimLinks):
     def run(self) -> UnitResult:
         encounters: list[Encounter] = []
         linked: list[tuple[Linked, str | None]] = []
+        covers: list[cover.Cover] = []
         for c in self.checked:
             if c.type == "Patient":
                 ref = people.patient_reference(c.id)
-                self._want(ref, PartyKind.PATIENT, people.patient_name(c.resource, c.id), True, "")
+                name = people.patient_name(c.resource, c.id)
+                self._want(ref, PartyKind.PATIENT, name, True, "")
+                found = cover.person(c, name)
+                if found is not None:
+                    self.persons[c.id] = found
             elif c.type == "Organization":
                 name = str(c.resource.get("name") or c.id)
                 kind = people.organization_kind(c.resource)
@@ -382,10 +401,13 @@ class _Import(clinical.Links, history.ClaimLinks):
                 encounters.append(clinical.encounter(c, self))
             elif c.type in clinical.LINKED:
                 linked.append(clinical.LINKED[c.type](c, self))
+            elif c.type == "Coverage":
+                member = self.member(c, "beneficiary")
+                covers.append(cover.cover(c, member, self.payer(c, "payor[0]")))
         claims = self._claims()
-        before = self._check()
-        if claims:
-            ids, funding, codes = self._register(claims, before)
+        before = self._check(covers)
+        if claims or covers:
+            ids, funding, codes = self._register(claims, covers, before)
         else:
             ids, funding, codes = {}, {}, {}
         hist = [
@@ -415,13 +437,82 @@ class _Import(clinical.Links, history.ClaimLinks):
                 [(_with_parties(r, real), ref) for r, ref in linked],
             )
             self.rooms.clinical.store_in(conn, batch)
+            self._members(conn, now)
+            self._enrol(conn, covers, codes, before, now)
 
         if hist:
             self.rooms.claims.record(hist, funding=funding, also=write)
         else:
             with write_transaction(self.rooms.engine) as conn:
                 write(conn)
-        return self._result(before, claims)
+        return self._result(before, claims, covers)
+
+    def _members(self, conn: Connection, now: int) -> None:
+        """A household and a member for each patient with a birth date (as Synthea's)."""
+        if not self.persons:
+            return
+        refs = [cover.household_reference(n) for n in self.persons]
+        homes = scheme_store.households_by_reference(conn, refs)
+        missing = [
+            (cover.household_reference(n), p.name, "")
+            for n, p in self.persons.items()
+            if cover.household_reference(n) not in homes
+        ]
+        if missing:
+            scheme_store.insert_households(conn, missing, now)
+            homes = scheme_store.households_by_reference(conn, refs)
+        known = scheme_store.members_by_reference(conn, list(self.persons))
+        parties = party_store.parties_by_reference(
+            conn, [people.patient_reference(n) for n in self.persons]
+        )
+        new = []
+        for n, p in self.persons.items():
+            m = known.get(n)
+            if m is None:
+                home = homes[cover.household_reference(n)].id
+                party = parties[people.patient_reference(n)].id
+                new.append(Member(0, home, n, p.name, p.sex, p.birth_date, party))
+            elif (m.name, m.sex, m.birth_date) != (p.name, p.sex, p.birth_date):
+                raise FhirError(
+                    [
+                        Issue(
+                            "conflict",
+                            f"member {n} is registered already with other details"
+                            f" ({m.name}, {m.sex.value}, born {m.birth_date})",
+                            self.index.by_key[("Patient", n)].entry.where,
+                        )
+                    ]
+                )
+        scheme_store.insert_members(conn, new, now)
+
+    def _enrol(
+        self,
+        conn: Connection,
+        covers: list[cover.Cover],
+        codes: dict[str, str],
+        before: _Before,
+        now: int,
+    ) -> None:
+        """Each Coverage's enrolment, in its payer's programme."""
+        by_code: dict[str, list[HouseholdIn]] = {}
+        for x in covers:
+            p = self.persons.get(x.member) or before.members[x.member]
+            home = before.households.get(x.member) or cover.household_reference(x.member)
+            by_code.setdefault(codes[x.payer.reference], []).append(
+                HouseholdIn(
+                    reference=home,
+                    name=p.name,
+                    start=x.start,
+                    end=x.end,
+                    members=[
+                        MemberIn(number=x.member, name=p.name, sex=p.sex, birth_date=p.birth_date)
+                    ],
+                )
+            )
+        for code, households in sorted(by_code.items()):
+            programme = scheme_store.programme_by_code(conn, code)
+            assert programme is not None
+            enrol_many(conn, programme, households, now)
 
     def _claims(self) -> list[history.Mapped]:
         """The unit's Claims and ExplanationOfBenefits, paired."""
@@ -441,7 +532,7 @@ class _Import(clinical.Links, history.ClaimLinks):
         out.extend(history.read_pair(None, c, self) for c in alone)
         return out
 
-    def _check(self) -> _Before:
+    def _check(self, covers: list[cover.Cover]) -> _Before:
         """What the store holds already of what the unit names (one query per kind); a
         reference to a patient or an encounter neither in the unit nor stored is a
         fault (nothing has been written)."""
@@ -487,10 +578,44 @@ class _Import(clinical.Links, history.ClaimLinks):
                     conn, KIND_OF_TYPE[rtype], clinical.SOURCE, wanted
                 )
                 records.update((rtype, sid) for sid in found)
-        return _Before(parties, records)
+            members, households, enrolled = self._check_members(conn, covers)
+        return _Before(parties, records, members=members, households=households, enrolled=enrolled)
+
+    def _check_members(
+        self, conn: Connection, covers: list[cover.Cover]
+    ) -> tuple[dict[str, Any], dict[str, str], set[tuple[str, str, date]]]:
+        """The stored members the Coverages name that are not patients of the unit (an
+        error when one is neither), their households, and the enrolments stored already
+        (member, programme code, start)."""
+        numbers = {x.member for x in covers}
+        stored = scheme_store.members_by_reference(conn, numbers)
+        missing = [
+            Issue(
+                "not-found",
+                f"Patient/{x.member} is neither in the import nor a member stored",
+                f"{x.where}.beneficiary.reference",
+            )
+            for x in covers
+            if x.member not in self.persons and x.member not in stored
+        ]
+        if missing:
+            raise FhirError(missing)
+        homes = scheme_store.households_by_id(conn, {m.household_id for m in stored.values()})
+        households = {n: homes[m.household_id].reference for n, m in stored.items()}
+        outside = {n: m for n, m in stored.items() if n not in self.persons}
+        codes = {payers.programme_code(x.payer.reference) for x in covers}
+        ids = scheme_store.programme_ids_by_code(conn, codes)
+        by_id = {v: k for k, v in ids.items()}
+        enrolled: set[tuple[str, str, date]] = set()
+        member_of = {m.id: n for n, m in stored.items()}
+        for mid, rows in scheme_store.enrolments_of(conn, member_of).items():
+            for e in rows:
+                if e.programme_id in by_id:
+                    enrolled.add((member_of[mid], by_id[e.programme_id], e.start))
+        return outside, households, enrolled
 
     def _register(
-        self, claims: list[history.Mapped], before: _Before
+        self, claims: list[history.Mapped], covers: list[cover.Cover], before: _Before
     ) -> tuple[dict[int, int], dict[str, int], dict[str, str]]:
         """The organisations as parties, the payers' programmes and funding accounts
         (those registered earlier in the same run are not registered again)."""
@@ -502,39 +627,57 @@ class _Import(clinical.Links, history.ClaimLinks):
                     conn, [(w.kind, w.name, r) for r, w in orgs.items()], self.rooms.clock.now_ns()
                 )
         ids = {w.provisional: found[r].id for r, w in orgs.items()}
-        by_currency: dict[str, list[history.Mapped]] = {}
+        paid: dict[tuple[str, str], set[str]] = {}
+        names: dict[str, str] = {}
         for m in claims:
-            by_currency.setdefault(m.currency, []).append(m)
+            paid.setdefault((m.payer.reference, m.currency), set()).add(m.claim.provider_reference)
+            names[m.payer.reference] = m.payer.name
+        for x in covers:
+            if not any(ref == x.payer.reference for ref, _ in paid):
+                cur = self._currency_of(x.payer.reference, {c for _, c in paid})
+                paid[(x.payer.reference, cur)] = set()
+            names.setdefault(x.payer.reference, x.payer.name)
         funding: dict[str, int] = {}
         codes: dict[str, str] = {}
-        for cur, group in sorted(by_currency.items()):
-            paid: dict[str, set[str]] = {}
-            names: dict[str, str] = {}
-            for m in group:
-                paid.setdefault(m.payer.reference, set()).add(m.claim.provider_reference)
-                names[m.payer.reference] = m.payer.name
-            need = {}
-            for ref, name in names.items():
-                known = self.registry.get((ref, cur))
-                if known is not None and paid[ref] <= known[2]:
-                    codes[ref] = known[0]
-                    funding[known[0]] = known[1]
-                else:
-                    need[ref] = name
-            if not need:
-                continue
-            party_ids = {r: found[r].id for r in need}
-            got, money = payers.register(self.rooms, currency(cur), need, paid, party_ids)
+        need: dict[str, dict[str, str]] = {}
+        for (ref, cur), providers in paid.items():
+            known = self.registry.get((ref, cur))
+            if known is not None and providers <= known[2]:
+                codes[ref] = known[0]
+                funding[known[0]] = known[1]
+            else:
+                need.setdefault(cur, {})[ref] = names[ref]
+        for cur, wanted in sorted(need.items()):
+            party_ids = {r: found[r].id for r in wanted}
+            accredit = {r: paid[(r, cur)] for r in wanted}
+            got, money = payers.register(self.rooms, currency(cur), wanted, accredit, party_ids)
             for ref, code in got.items():
                 old = self.registry.get((ref, cur))
-                accredited = paid[ref] | (old[2] if old is not None else set())
+                accredited = accredit[ref] | (old[2] if old is not None else set())
                 self.registry[(ref, cur)] = (code, money[code], accredited)
             codes.update(got)
             funding.update(money)
         return ids, funding, codes
 
-    def _result(self, before: _Before, claims: list[history.Mapped]) -> UnitResult:
+    def _currency_of(self, payer: str, unit: set[str]) -> str:
+        """The currency of a payer named only by Coverages: its programme's, else the
+        currency of the unit's claims (when they have one), else the default."""
+        for (ref, cur), _known in self.registry.items():
+            if ref == payer:
+                return cur
+        try:
+            return self.rooms.schemes.programme(payers.programme_code(payer)).programme.currency
+        except NotFound:
+            pass
+        if len(unit) == 1:
+            return next(iter(unit))
+        return self.default_currency
+
+    def _result(
+        self, before: _Before, claims: list[history.Mapped], covers: list[cover.Cover]
+    ) -> UnitResult:
         stored_claims = self._stored_claims(claims, before)
+        coverage = iter(covers)
         outcomes = []
         for c in self.checked:
             if c.type == "Patient":
@@ -548,6 +691,10 @@ class _Import(clinical.Links, history.ClaimLinks):
                 outcomes.append(Outcome.UNCHANGED if found else Outcome.ADDED)
             elif (c.type, c.id) in stored_claims:
                 outcomes.append(stored_claims[(c.type, c.id)])
+            elif c.type == "Coverage":
+                cov = next(coverage)
+                key = (cov.member, payers.programme_code(cov.payer.reference), cov.start)
+                outcomes.append(Outcome.UNCHANGED if key in before.enrolled else Outcome.ADDED)
             else:
                 outcomes.append(Outcome.SKIPPED)
         money: dict[str, Counter[str]] = {}
@@ -577,11 +724,17 @@ class _Before:
 
     parties: the parties the unit names, by reference.
     records: the clinical resources stored already, (type, id).
+    members: stored members a Coverage names who are not patients of the unit.
+    households: the household reference of each stored member a Coverage names.
+    enrolled: enrolments stored already: (member number, programme code, start).
     claims: the positions of the unit's claims stored already.
     """
 
     parties: dict[str, Any]
     records: set[tuple[str, str]]
+    members: dict[str, Any] = field(default_factory=dict)
+    households: dict[str, str] = field(default_factory=dict)
+    enrolled: set[tuple[str, str, date]] = field(default_factory=set)
     claims: set[int] = field(default_factory=set)
 
 

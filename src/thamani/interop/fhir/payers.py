@@ -35,11 +35,12 @@ def slug(name: str) -> str:
     return _SLUG.sub("-", name.lower()).strip("-")[:40] or "payer"
 
 
-def programme_code(payer_reference: str, name: str) -> str:
-    """``fhir-``, the payer's name and six hex digits of its party reference
-    (``fhir-aetna-1b2c3d``)."""
+def programme_code(payer_reference: str) -> str:
+    """``fhir-``, the payer's id and six hex digits of its party reference
+    (``fhir-aetna-1b2c3d`` for ``fhir:Organization/aetna``): the same payer, the same
+    programme, whatever name it goes by."""
     tag = hashlib.sha256(payer_reference.encode()).hexdigest()[:6]
-    return f"fhir-{slug(name)}-{tag}"
+    return f"fhir-{slug(payer_reference.rpartition('/')[2])}-{tag}"
 
 
 def import_ledger(rooms: Rooms, cur: Currency) -> int:
@@ -69,7 +70,7 @@ def register(
     funding: dict[str, int] = {}
     accounts: list[Account] = []
     for ref, name in sorted(payers.items()):
-        code = programme_code(ref, name)
+        code = programme_code(ref)
         accredited = set(providers.get(ref, set()))
         try:
             old = rooms.schemes.programme(code)

@@ -14,10 +14,13 @@ from thamani.parties.records import Actor
 
 class Fhir:
     """FHIR R4 import (Bundles, Bulk NDJSON) and Bulk Data export over one store. Both
-    need the ``interop:admin`` scope (no actor: the platform's own command line)."""
+    need the ``interop:admin`` scope (no actor: the platform's own command line). A payer
+    named only by Coverages, with no claim to tell its currency, gets a programme in the
+    settings' currency."""
 
     def __init__(self, rooms: Rooms) -> None:
-        self._imports = FhirImports(rooms)
+        settings = getattr(rooms, "settings", None)
+        self._imports = FhirImports(rooms, getattr(settings, "currency", "KES"))
         self._exports = FhirExports(rooms.engine, rooms.clock)
 
     def import_path(
