@@ -160,3 +160,34 @@ def test_export_import_export_changes_nothing(
     finally:
         fresh.close()
     assert exported(two.directory) == exported(one.directory)
+
+
+@pytest.mark.parametrize(
+    ("resource", "element", "value", "expression"),
+    [
+        ("Claim", ("total", "currency"), "XYZ", "total.currency"),
+        ("ExplanationOfBenefit", ("payment", "amount", "value"), -5, "payment.amount.value"),
+        # one currency per claim: the EOB's lines are in USD
+        ("Claim", ("item", 1, "net", "currency"), "KES", "item[1].net.currency"),
+    ],
+)
+def test_a_bad_amount_is_named_and_writes_nothing(
+    platform: Platform,
+    resource: str,
+    element: tuple[str | int, ...],
+    value: object,
+    expression: str,
+) -> None:
+    bundle = first_bundle()
+    k = entry_of(bundle, resource, 2)
+    node = bundle["entry"][k]["resource"]
+    for step in element[:-1]:
+        node = node[step]
+    node[element[-1]] = value
+    with pytest.raises(FhirError) as e:
+        platform.fhir.import_bundle(orjson.dumps(bundle))
+    [issue] = e.value.issues
+    assert issue.expression == f"Bundle.entry[{k}].resource.{expression}"
+    assert stored(platform)["patients"] == []
+    assert stored(platform)["claims"] == 0
+    assert platform.schemes.programmes() == []

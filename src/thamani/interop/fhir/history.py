@@ -244,9 +244,14 @@ def read_pair(claim: Checked | None, eob: Checked | None, links: ClaimLinks) -> 
     assert main is not None
     m = _Money()
     lines = _lines(main, m)
-    total = (_total(eob, m) if eob is not None else None) or (
-        _total(claim, m) if claim is not None else None
-    )
+    claim_total = None
+    if claim is not None:
+        claim_total = _total(claim, m)
+        if claim is not main:
+            _lines(claim, m)  # every amount of both is checked, in one currency
+    total = _total(eob, m) if eob is not None else None
+    if total is None:
+        total = claim_total
     known = sum((x.net for x in lines if x.net is not None), Decimal(0))
     if total is None:
         total = known
