@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,13 @@ from thamani.claims.records import ClaimStatus, LineInput
 from thamani.errors import Conflict, InvalidInput
 
 
-def test_a_batch_is_decided_in_order(world: World) -> None:
+@pytest.mark.parametrize("parts_of", [4095, 1, 2])
+def test_a_batch_is_decided_in_order(
+    world: World, monkeypatch: pytest.MonkeyPatch, parts_of: int
+) -> None:
+    # In parts of one or two claims, each part is decided while the one before it is
+    # stored: the counters carry from part to part all the same.
+    monkeypatch.setattr(service, "BATCH_MAX", 2 * parts_of)
     claims = [
         claim("NI-2", "kcrh", [("AL-24", 4)], day=date(2025, 6, 1)),
         claim("NI-2", "kcrh", [("AL-24", 4)], day=date(2025, 6, 2), dx=("J06.9",)),
@@ -114,3 +121,30 @@ def test_a_batch_reusing_a_stored_reference_for_another_claim_stores_nothing(
     with pytest.raises(Conflict):
         world.p.claims.submit_batch(batch)
     assert len(world.p.claims.claims()) == 1
+
+
+def test_a_part_that_fails_to_store_stops_the_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "BATCH_MAX", 4)  # two claims per part
+    claims = [
+        claim("NI-3", "kcrh", [("PCM-500", 1)], day=date(2025, 5, 1 + k), dx=("R50.9",))
+        for k in range(6)
+    ]
+    real = world.p.claims.settlement.settle
+    calls: list[int] = []
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(calls))
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(world.p.claims.settlement, "settle", failing)
+    before = world.fund("national-insurance")
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        world.p.claims.submit_batch(claims)
+    stored = world.p.claims.claims()
+    assert len(stored) == 2  # the first part; nothing after the one that failed
+    assert len(calls) == 2
+    assert world.fund("national-insurance") == before - sum(c.payer for c in stored)

@@ -29,7 +29,7 @@ def shared(tmp_path: Path, store_url: str | None, clock: ManualClock) -> Iterato
 
 def test_a_batch_shared_between_processes(shared: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 4)
-    monkeypatch.setattr(parallel, "OWN_WEIGHT", 0.02)  # the households 1 and 2 split
+    monkeypatch.setattr(parallel, "GROUP_MIN", 1)  # the households go in several groups
     w = shared
     batch = [
         claim("NI-3", "kcrh", ["OPD-CONSULT"], day=date(2025, 6, 1)),  # meets the deductible
@@ -60,9 +60,22 @@ def test_a_batch_shared_between_processes(shared: World, monkeypatch: pytest.Mon
     assert out[3].findings[0].code == Reason.MEMBER_UNKNOWN.value
     assert out[4].lines[0].reason == Reason.QUANTITY_LIMIT.value
     stored = {c.id: c for c in w.p.claims.claims()}
-    assert [stored[c.id].status for c in out] == [c.status for c in out]
+    assert [stored[c.id] for c in out] == out  # every field, as the store has it
     assert w.receivable("national-insurance", w.kcrh) == out[0].payer + out[2].payer
     assert w.receivable("linda-mama", w.kcrh) == out[1].payer + out[5].payer
     assert w.p.verify_ledger().ok
     assert w.p.claims._pool is not None
     assert w.p.claims._pool._pool is not None  # a worker process took its share
+
+
+def test_groups_hold_whole_households_in_order_largest_first() -> None:
+    households = [k % 997 for k in range(40_000)]
+    groups = parallel.groups_of(households, processes=2)
+    assert sorted(i for g in groups for i in g) == list(range(40_000))
+    for g in groups:
+        assert g == sorted(g)
+    home = {h: n for n, g in enumerate(groups) for h in {households[i] for i in g}}
+    assert all(home[households[i]] == n for n, g in enumerate(groups) for i in g)
+    sizes = [len(g) for g in groups]
+    assert sizes[0] >= 10_000 > sizes[-1]
+    assert all(parallel.GROUP_MIN <= s <= parallel.GROUP_MAX + 997 for s in sizes[:-1])

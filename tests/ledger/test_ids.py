@@ -21,6 +21,27 @@ def test_new_ids_are_never_zero_nor_the_maximum_and_do_not_repeat() -> None:
     assert all(0 < i < ID_MAX for i in made)
 
 
+def test_ids_made_many_at_once_do_not_repeat_past_one_draw_of_randomness() -> None:
+    made = ids.new_ids(10_000) + [new_id() for _ in range(5_000)] + ids.new_ids(3)
+    assert len(set(made)) == len(made) == 15_003
+    assert all(0 < i < ID_MAX for i in made)
+
+
+def test_a_forked_process_draws_its_own_randomness() -> None:
+    import os
+
+    new_id()  # this process holds drawn bytes
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_id().to_bytes(16, "big"))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    theirs = int.from_bytes(os.read(read, 16), "big")
+    ours = new_id()  # what the child would have made from the bytes it inherited
+    assert theirs & ((1 << 80) - 1) != ours & ((1 << 80) - 1)
+
+
 def test_new_ids_sort_by_the_millisecond_they_were_made(monkeypatch: pytest.MonkeyPatch) -> None:
     ms = [1_700_000_000_000, 1_700_000_000_001, 1_700_000_005_000]
     made = []

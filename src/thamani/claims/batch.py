@@ -37,7 +37,7 @@ from thamani.claims.records import (
 )
 from thamani.claims.rulebook import RuleBook
 from thamani.claims.settlement import Hold, Payment, Recorder, Settled
-from thamani.ledger.ids import new_id, to_bytes
+from thamani.ledger.ids import new_ids, to_bytes
 from thamani.schemes import store as scheme_store
 from thamani.schemes.records import Member
 
@@ -98,6 +98,18 @@ class Decided:
     status: ClaimStatus = ClaimStatus.ENTERED
 
 
+def load_members(conn: Connection, ctx: Context, cases: Sequence[Case]) -> None:
+    """The members these cases name and their enrolments, those not loaded already (then
+    ``fill_usage``, once the books of every programme they are enrolled in are known)."""
+    refs = {c.claim.member for c in cases} - ctx.looked_up
+    if not refs:
+        return
+    found = scheme_store.members_by_reference(conn, refs)
+    ctx.looked_up |= refs
+    ctx.members.update(found)
+    ctx.enrolments.update(scheme_store.enrolments_of(conn, [m.id for m in found.values()]))
+
+
 def load_context(
     conn: Connection,
     cases: Sequence[Case],
@@ -105,16 +117,16 @@ def load_context(
     today: date,
     now_ns: int,
 ) -> Context:
-    """The members a batch names and their enrolments (then ``fill_usage``, once the
-    books of every programme they are enrolled in are known)."""
+    """A fresh context with the members a part names and their enrolments."""
     ctx = Context(today=today, now_ns=now_ns, books=books)
-    ctx.members = scheme_store.members_by_reference(conn, [c.claim.member for c in cases])
-    ctx.enrolments = scheme_store.enrolments_of(conn, [m.id for m in ctx.members.values()])
+    load_members(conn, ctx, cases)
     return ctx
 
 
 def fill_usage(conn: Connection, ctx: Context, cases: Sequence[Case]) -> None:
-    """The counters, duplicate keys, pre-authorisations and statistics a batch needs."""
+    """The counters, pre-authorisations and statistics a part needs, those not loaded
+    already (counters an earlier part of the batch holds are its, more recent than the
+    store's until that part commits)."""
     books = ctx.books
     wanted_usage: set[int] = set()
     wanted_policies: set[int] = set()
@@ -129,15 +141,58 @@ def fill_usage(conn: Connection, ctx: Context, cases: Sequence[Case]) -> None:
                 book = books.get(e.programme_id)
                 if book is not None and book.needs_policy_usage:
                     wanted_policies.add(e.policy_id)
-    ctx.usage = claim_store.load_usage(conn, wanted_usage)
-    ctx.policies = claim_store.load_policy_usage(conn, wanted_policies)
+    wanted_usage -= ctx.usage_read
+    wanted_policies -= ctx.policies_read
+    if wanted_usage:
+        for k, u in claim_store.load_usage(conn, wanted_usage).items():
+            ctx.usage.setdefault(k, u)
+        ctx.usage_read |= wanted_usage
+    if wanted_policies:
+        for k, pu in claim_store.load_policy_usage(conn, wanted_policies).items():
+            ctx.policies.setdefault(k, pu)
+        ctx.policies_read |= wanted_policies
     ctx.preauths = claim_store.preauths(conn, [c.claim.preauth_id for c in cases])
     outlier = {
         pid: {a.provider_id: a.level for a in b.providers.values()}
         for pid, b in books.items()
-        if b.programme.review.outlier_factor_bp
+        if b.programme.review.outlier_factor_bp and pid not in ctx.stats_read
     }
-    ctx.stats = claim_store.load_stats(conn, outlier)
+    if outlier:
+        loaded = claim_store.load_stats(conn, outlier)
+        ctx.stats.own.update(loaded.own)
+        ctx.stats.peers.update(loaded.peers)
+        ctx.stats_read |= set(outlier)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The counters a part changed, as the rows that store them (taken when the part is
+    decided: later parts go on changing the counters in memory).
+
+    usage: (enrolment id, data). policies: (policy id, data).
+    stats: (programme id, provider id, encounters, valuated) added by the part.
+    """
+
+    usage: list[tuple[int, str]]
+    policies: list[tuple[int, str]]
+    stats: list[tuple[int, int, int, int]]
+
+
+def changed(ctx: Context) -> Saved:
+    """The rows of the counters changed since the last call (marked clean again)."""
+    usage = []
+    for k, u in ctx.usage.items():
+        if u.dirty:
+            usage.append((k, u.dumps()))
+            u.dirty = False
+    policies = []
+    for k, pu in ctx.policies.items():
+        if pu.dirty:
+            policies.append((k, pu.dumps()))
+            pu.dirty = False
+    stats = [(p, q, n, v) for (p, q), (n, v) in ctx.stats.added.items()]
+    ctx.stats.added.clear()
+    return Saved(usage, policies, stats)
 
 
 def decide(
@@ -145,14 +200,15 @@ def decide(
 ) -> list[Decided]:
     """Adjudicate every case in order, in memory (nothing is written yet)."""
     out: list[Decided] = []
-    for case, raw in zip(cases, payloads, strict=True):
+    ids = new_ids(len(cases))
+    for case, raw, claim_id in zip(cases, payloads, ids, strict=True):
         adjudicate(case, ctx)
         record(case, ctx)
-        out.append(_decided(case, raw, now_ns))
+        out.append(_decided(case, raw, claim_id, now_ns))
     return out
 
 
-def _decided(case: Case, raw: bytes, now_ns: int) -> Decided:
+def _decided(case: Case, raw: bytes, claim_id: int, now_ns: int) -> Decided:
     asked = valuated = payer = co_pay = ded = nc = 0
     for x in case.lines:
         asked += x.asked
@@ -163,7 +219,7 @@ def _decided(case: Case, raw: bytes, now_ns: int) -> Decided:
         nc += x.not_covered
     d = Decided(
         case,
-        new_id(),
+        claim_id,
         0,
         raw,
         payload.digest(raw),
@@ -323,7 +379,7 @@ def recorder(
     decided: Sequence[Decided],
     held: Sequence[Decided],
     paying: Sequence[Decided],
-    ctx: Context,
+    saved: Saved,
     submitted_by: int | None,
     now_ns: int,
     released: Sequence[Decided] = (),
@@ -374,9 +430,9 @@ def recorder(
             no += 1
             rows.append(_row(d, now_ns, submitted_by))
         claim_store.insert_claims(conn, rows)
-        claim_store.save_usage(conn, ctx.usage, ctx.policies)
-        if ctx.stats.added:
-            claim_store.save_stats(conn, ctx.stats)
+        claim_store.save_usage_rows(conn, saved.usage, saved.policies)
+        if saved.stats:
+            claim_store.save_stats_rows(conn, saved.stats)
         if used:
             claim_store.set_outcomes(
                 conn, [(n, ClaimStatus.CLOSED.value, None, None) for n in used]

@@ -52,8 +52,14 @@ class Context:
     enrolments: enrolments by member id.
     usage: member usage by enrolment id (created on first use).
     policies: policy usage by policy id (created on first use).
-    preauths: pre-authorisations named by the batch, by id.
+    preauths: pre-authorisations named by the part being decided, by id.
     stats: provider cost statistics.
+    looked_up: member numbers already looked up (found or not).
+    usage_read, policies_read: enrolments and policies whose stored usage was read.
+    stats_read: programmes whose provider statistics were read.
+
+    A batch stored in several parts keeps one context from part to part: what an earlier
+    part loaded is not read again, and the counters carry the earlier parts' claims.
     """
 
     today: date
@@ -65,6 +71,10 @@ class Context:
     policies: dict[int, PolicyUsage] = field(default_factory=dict)
     preauths: dict[int, Preauth] = field(default_factory=dict)
     stats: ProviderStats = field(default_factory=ProviderStats)
+    looked_up: set[str] = field(default_factory=set)
+    usage_read: set[int] = field(default_factory=set)
+    policies_read: set[int] = field(default_factory=set)
+    stats_read: set[int] = field(default_factory=set)
 
     def usage_of(self, enrolment_id: int) -> MemberUsage:
         u = self.usage.get(enrolment_id)

@@ -11,8 +11,11 @@ ledger batch); the store serialises their commits. Providers' cost statistics, t
 thing households share, are written as increments, so the workers' additions add up.
 
 The coordinating process checks the whole batch first (shape, providers, programmes,
-references), splits it, sends each worker its claims as canonical payload bytes, and
-puts the results back in the order submitted.
+references), then shares it out in *groups* of households, largest first: each process,
+this one included, takes the next group when it has finished one (a worker is kept two
+groups ahead, as canonical payload bytes), so a process slowed by other work on the
+machine simply takes fewer groups, and the groups left at the end are small. The results
+are put back in the order submitted.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from thamani import errors
 from thamani.claims import payload
+from thamani.claims.batch import Decided
 from thamani.claims.records import (
     CLAIM_STATUS,
     LINE_STATUS,
@@ -59,20 +63,34 @@ def household_of(member_households: dict[str, int], member: str) -> int:
     return found if found is not None else zlib.crc32(member.encode())
 
 
-#: This process's share of a batch, against a worker's: it skips decoding its claims and
-#: encoding its results, so it decides a little more per second than a worker does.
-OWN_WEIGHT = 1.2
+#: Claims in a group at the least (a group is stored in parts, each on its own).
+GROUP_MIN = 1024
+#: Claims in a group at the most.
+GROUP_MAX = 16_380
 
 
-def share_of(household: int, parts: int) -> int:
-    """Which part a household falls in: part 0 (this process) takes ``OWN_WEIGHT`` times
-    a worker's share; the rest are spread evenly."""
-    slots = 100
-    own = round(slots * OWN_WEIGHT / (OWN_WEIGHT + parts - 1))
-    slot = household % slots
-    if slot < own:
-        return 0
-    return 1 + (slot - own) % (parts - 1)
+def groups_of(households: Sequence[int], processes: int) -> list[list[int]]:
+    """Claim indexes shared out in groups, each group a set of whole households with their
+    claims in the order submitted; the groups go from large to small (each about a
+    ``2 x processes``-th of what is left, within ``GROUP_MIN``..``GROUP_MAX``)."""
+    buckets: dict[int, list[int]] = {}
+    for i, h in enumerate(households):
+        buckets.setdefault(h % 4093, []).append(i)
+    out: list[list[int]] = []
+    left = len(households)
+    group: list[int] = []
+    target = 0
+    for members in buckets.values():
+        if not group:
+            target = min(GROUP_MAX, max(GROUP_MIN, -(-left // (2 * processes))))
+        group.extend(members)
+        if len(group) >= target:
+            left -= len(group)
+            out.append(sorted(group))
+            group = []
+    if group:
+        out.append(sorted(group))
+    return out
 
 
 class WorkerPool:
@@ -83,10 +101,8 @@ class WorkerPool:
         self.size = size
         self._pool: ProcessPoolExecutor | None = None
 
-    def start(
-        self, parts: list[list[Item]], now_ns: int, submitted_by: int | None
-    ) -> list[Future[Any]]:
-        """Send each part to a worker; ``collect`` gathers the results."""
+    def submit(self, items: list[Item], now_ns: int, submitted_by: int | None) -> Future[Any]:
+        """Send a group to a worker; ``results`` gives what it decided."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.size,
@@ -94,20 +110,15 @@ class WorkerPool:
                 initializer=_start,
                 initargs=(self.settings,),
             )
-        return [
-            self._pool.submit(_adjudicate, part, now_ns, submitted_by) for part in parts if part
-        ]
+        return self._pool.submit(_adjudicate, items, now_ns, submitted_by)
 
     @staticmethod
-    def collect(futures: list[Future[Any]]) -> list[list[tuple[int, tuple[Any, ...]]]]:
-        """Each part's results as (index, wire form of the claim)."""
-        out = []
-        for f in futures:
-            result = f.result()
-            if isinstance(result, dict):
-                raise _error(result)
-            out.append(result)
-        return out
+    def results(future: Future[Any]) -> list[tuple[int, tuple[Any, ...]]]:
+        """A group's results as (index, wire form of the claim); its error is raised."""
+        result = future.result()
+        if isinstance(result, dict):
+            raise _error(result)
+        return result  # type: ignore[no-any-return]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -139,6 +150,33 @@ def to_wire(c: Claim) -> tuple[Any, ...]:
         c.paid_at,
         c.settlement,
         c.no,
+    )
+
+
+def wire_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> tuple[Any, ...]:
+    """``to_wire`` of the claim ``batch.claim_of`` makes, without making the claim."""
+    c = d.case
+    e = c.enrolment
+    m = c.member
+    return (
+        d.id,
+        d.status.value,
+        c.book.programme.id if c.book else c.programme_id,
+        programme_code,
+        currency,
+        m.id if m else None,
+        e.id if e else None,
+        tuple([(*x[:9], x.status.value, x.reason, x.message) for x in c.lines]),
+        d.totals,
+        tuple([(f.code, f.message, f.line) for f in d.findings]),
+        tuple([(f.code, f.message, f.line) for f in c.flags]),
+        d.reserved,
+        d.expires_at,
+        now_ns,
+        now_ns,
+        d.paid_at,
+        d.settlement,
+        d.no,
     )
 
 
@@ -212,27 +250,29 @@ def _start(settings: Settings) -> None:
 def _adjudicate(
     items: Sequence[Item], now_ns: int, submitted_by: int | None
 ) -> list[tuple[int, tuple[Any, ...]]] | dict[str, Any]:
+    from thamani.claims.batch import collector_paused
     from thamani.platform import Platform
 
     plat: Platform = _STATE["platform"]
     clock = _STATE["clock"]
     clock.set(max(now_ns, clock.now_ns()))
-    claims = [payload.loads(item[1]) for item in items]
-    try:
-        done = plat.claims.submit_resolved(
-            claims,
-            [item[2] for item in items],
-            [item[3] for item in items],
-            [item[1] for item in items],
-            submitted_by,
-            {k: item[4] for k, item in enumerate(items) if item[4]},
-        )
-    except errors.ThamaniError as e:
-        return {
-            "kind": type(e).__name__,
-            "message": e.message,
-            "code": e.code,
-            "where": e.where,
-            "details": e.details,
-        }
-    return [(item[0], to_wire(c)) for item, c in zip(items, done, strict=True)]
+    with collector_paused(len(items)):
+        claims = [payload.loads(item[1]) for item in items]
+        try:
+            done = plat.claims.submit_wire(
+                claims,
+                [item[2] for item in items],
+                [item[3] for item in items],
+                [item[1] for item in items],
+                submitted_by,
+                {k: item[4] for k, item in enumerate(items) if item[4]},
+            )
+        except errors.ThamaniError as e:
+            return {
+                "kind": type(e).__name__,
+                "message": e.message,
+                "code": e.code,
+                "where": e.where,
+                "details": e.details,
+            }
+        return [(item[0], w) for item, w in zip(items, done, strict=True)]

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,7 +28,7 @@ from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from thamani.claims import batch, history, parallel, payload
 from thamani.claims import store as claim_store
 from thamani.claims.adjudication import release
-from thamani.claims.cases import Case
+from thamani.claims.cases import Case, Context
 from thamani.claims.grouping import Grouper
 from thamani.claims.history import HistoricalClaim, Recorded
 from thamani.claims.publishing import EncounterPool, Publisher
@@ -41,7 +43,14 @@ from thamani.claims.records import (
     LineStatus,
 )
 from thamani.claims.rulebook import RuleBook
-from thamani.claims.settlement import LONGEST_CHAIN, MAX_CHAINS, Payment, Settled, Settlement
+from thamani.claims.settlement import (
+    LONGEST_CHAIN,
+    MAX_CHAINS,
+    Hold,
+    Payment,
+    Settled,
+    Settlement,
+)
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
 from thamani.db.engine import read_transaction, write_transaction
@@ -182,17 +191,28 @@ class Claims:
         providers = self._provider_ids(claims, actor)
         programmes = self._programme_ids(claims)
         with batch.collector_paused(len(claims)):
-            payloads = batch.inputs_payloads(claims)
             parts = _chunks(claims)
-            replays = self._check_references(claims, providers, payloads, several=len(parts) > 1)
+            several = len(parts) > 1
             submitted_by = actor.party_id if actor else None
             if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
+                # Payloads are made group by group, as the groups are handed out.
+                encoded: dict[int, bytes] = {}
+
+                def payload_of(i: int) -> bytes:
+                    raw = encoded.get(i)
+                    if raw is None:
+                        raw = encoded[i] = payload.dumps(claims[i])
+                    return raw
+
+                replays = self._check_references(claims, providers, payload_of, several=True)
                 done = self._submit_parallel(
-                    claims, providers, programmes, payloads, submitted_by, replays or {}
+                    claims, providers, programmes, payload_of, submitted_by, replays or {}, progress
                 )
-                if progress is not None:
-                    progress(len(claims))
             else:
+                payloads = batch.inputs_payloads(claims)
+                replays = self._check_references(
+                    claims, providers, payloads.__getitem__, several=several
+                )
                 done = self.submit_resolved(
                     claims,
                     providers,
@@ -227,27 +247,12 @@ class Claims:
         """The batch path in this process, for claims already checked and resolved (their
         providers' and programmes' ids, their canonical payloads; ``replays``, when the
         references were looked up already, maps a claim's index to its stored number)."""
-        out: list[Claim] = []
-        with batch.collector_paused(len(claims)):
-            for start, end in _chunks(claims):
-                part = None
-                if replays is not None:
-                    part = {i - start: no for i, no in replays.items() if start <= i < end}
-                out.extend(
-                    self._run(
-                        claims[start:end],
-                        providers[start:end],
-                        programmes[start:end],
-                        payloads[start:end],
-                        submitted_by,
-                        part,
-                    )
-                )
-                if progress is not None:
-                    progress(end - start)
-        return out
+        done: list[Claim] = self._submit_resolved(
+            claims, providers, programmes, payloads, submitted_by, replays, progress, wire=False
+        )
+        return done
 
-    def _submit_parallel(
+    def submit_wire(
         self,
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
@@ -255,33 +260,155 @@ class Claims:
         payloads: Sequence[bytes],
         submitted_by: int | None,
         replays: dict[int, int],
+    ) -> list[tuple[Any, ...]]:
+        """As ``submit_resolved``, each claim in its wire form (``parallel.to_wire``): what a
+        worker process sends back, made without making the claims."""
+        done: list[tuple[Any, ...]] = self._submit_resolved(
+            claims, providers, programmes, payloads, submitted_by, replays, None, wire=True
+        )
+        return done
+
+    def _submit_resolved(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        replays: dict[int, int] | None,
+        progress: Callable[[int], None] | None,
+        *,
+        wire: bool,
+    ) -> list[Any]:
+        """The batch path (see ``submit_resolved``).
+
+        A batch of several parts keeps one context from part to part (what one part
+        loaded is not read again; the counters carry the earlier parts' claims), and
+        stores each part on a second thread while this one decides the next: SQLite
+        and the disk work without Python's interpreter lock, so deciding and storing
+        overlap. Parts are stored strictly in order; when one fails, none after it is
+        stored (the error is raised once the part being stored has finished).
+        """
+        chunks = _chunks(claims)
+        out: list[Any] = []
+        with batch.collector_paused(len(claims)), self._lock:
+            if len(chunks) == 1:
+                _, part = self._decide_part(
+                    None, claims, providers, programmes, payloads, submitted_by, replays
+                )
+                out.extend(self._store_part(part, wire=wire))
+                if progress is not None:
+                    progress(len(claims))
+                return out
+            ctx: Context | None = None
+            storing: Future[list[Any]] | None = None
+            stored_size = 0
+            with ThreadPoolExecutor(1, thread_name_prefix="thamani-claims-store") as store:
+                try:
+                    for start, end in chunks:
+                        known = None
+                        if replays is not None:
+                            known = {i - start: no for i, no in replays.items() if start <= i < end}
+                        if storing is not None and (
+                            known is None or any(c.preauth_id for c in claims[start:end])
+                        ):
+                            # What this part reads (stored references, pre-authorisations)
+                            # the part being stored may write: let it land first.
+                            out.extend(storing.result())
+                            storing = None
+                            if progress is not None:
+                                progress(stored_size)
+                        ctx, part = self._decide_part(
+                            ctx,
+                            claims[start:end],
+                            providers[start:end],
+                            programmes[start:end],
+                            payloads[start:end],
+                            submitted_by,
+                            known,
+                        )
+                        if storing is not None:
+                            out.extend(storing.result())
+                            if progress is not None:
+                                progress(stored_size)
+                        storing = store.submit(self._store_part, part, wire=wire)
+                        stored_size = end - start
+                    assert storing is not None
+                    out.extend(storing.result())
+                    if progress is not None:
+                        progress(stored_size)
+                finally:
+                    if storing is not None and not storing.done():
+                        wait([storing])
+        return out
+
+    def _submit_parallel(
+        self,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payload_of: Callable[[int], bytes],
+        submitted_by: int | None,
+        replays: dict[int, int],
+        progress: Callable[[int], None] | None,
     ) -> list[Claim]:
-        """Split by household between the worker processes and this one (see
-        ``thamani.claims.parallel``)."""
-        assert self._pool is not None
+        """Shared by household between the worker processes and this one, group by group
+        (see ``thamani.claims.parallel``)."""
+        pool = self._pool
+        assert pool is not None
         with read_transaction(self.engine) as conn:
             homes = scheme_store.households_of_members(conn, [c.member for c in claims])
-        n = self._pool.size + 1
-        parts: list[list[parallel.Item]] = [[] for _ in range(n)]
-        for i, c in enumerate(claims):
-            share = parallel.share_of(parallel.household_of(homes, c.member), n)
-            parts[share].append((i, payloads[i], providers[i], programmes[i], replays.get(i, 0)))
-        out: list[Claim | None] = [None] * len(claims)
-        futures = self._pool.start(parts[1:], self.clock.now_ns(), submitted_by)
-        mine = parts[0]
-        done = self.submit_resolved(
-            [claims[x[0]] for x in mine],
-            [x[2] for x in mine],
-            [x[3] for x in mine],
-            [x[1] for x in mine],
-            submitted_by,
-            {k: x[4] for k, x in enumerate(mine) if x[4]},
+        groups = deque(
+            parallel.groups_of(
+                [parallel.household_of(homes, c.member) for c in claims], pool.size + 1
+            )
         )
-        for x, made in zip(mine, done, strict=True):
-            out[x[0]] = made
-        for part in self._pool.collect(futures):
-            for i, wire in part:
-                out[i] = parallel.from_wire(wire, claims[i], providers[i])
+        now = self.clock.now_ns()
+        out: list[Claim | None] = [None] * len(claims)
+        sent: list[tuple[Future[Any], list[int]]] = []
+
+        def feed() -> None:
+            """Keep each worker two groups ahead."""
+            waiting = sum(1 for f, _ in sent if not f.done())
+            while groups and waiting < 2 * pool.size:
+                g = groups.popleft()
+                items = [
+                    (i, payload_of(i), providers[i], programmes[i], replays.get(i, 0)) for i in g
+                ]
+                sent.append((pool.submit(items, now, submitted_by), g))
+                waiting += 1
+
+        def gather(block: bool) -> None:
+            """Put the results of the groups the workers finished in their places."""
+            for f, g in sent:
+                if out[g[0]] is None and (block or f.done()):
+                    for i, wire in pool.results(f):
+                        out[i] = parallel.from_wire(wire, claims[i], providers[i])
+                    if progress is not None:
+                        progress(len(g))
+
+        try:
+            feed()
+            while groups:
+                mine = groups.popleft()
+                done = self.submit_resolved(
+                    [claims[i] for i in mine],
+                    [providers[i] for i in mine],
+                    [programmes[i] for i in mine],
+                    [payload_of(i) for i in mine],
+                    submitted_by,
+                    {k: replays[i] for k, i in enumerate(mine) if i in replays},
+                )
+                for i, made in zip(mine, done, strict=True):
+                    out[i] = made
+                if progress is not None:
+                    progress(len(mine))
+                feed()
+                gather(block=False)
+            gather(block=True)
+        finally:
+            groups.clear()  # after an error, nothing more is handed out...
+            wait([f for f, _ in sent])  # ...and what was is finished before this returns
         assert all(c is not None for c in out)
         return [c for c in out if c is not None]
 
@@ -300,55 +427,118 @@ class Claims:
         ``Claim`` per claim, or (with ``conflicts_as_values``) the Conflict of a claim
         whose reference was used for a different claim."""
         with self._lock:
-            now = self.clock.now_ns()
-            today = today_of(now)
-            conflicts: dict[int, Conflict] = {}
-            with read_transaction(self.engine) as conn:
-                replays = known
-                if replays is None:
-                    replays = self._replays(
-                        conn,
-                        claims,
-                        providers,
-                        payloads,
-                        conflicts if conflicts_as_values else None,
-                    )
-                fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
-                cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
-                ctx = batch.load_context(conn, cases, {}, today, now)
-                ctx.books = self._books_for(
+            _, part = self._decide_part(
+                None,
+                claims,
+                providers,
+                programmes,
+                payloads,
+                submitted_by,
+                known,
+                conflicts_as_values=conflicts_as_values,
+            )
+            return self._store_part(part)
+
+    def _decide_part(
+        self,
+        ctx: Context | None,
+        claims: Sequence[ClaimInput],
+        providers: Sequence[int],
+        programmes: Sequence[int],
+        payloads: Sequence[bytes],
+        submitted_by: int | None,
+        known: dict[int, int] | None,
+        *,
+        conflicts_as_values: bool = False,
+    ) -> tuple[Context, _Part]:
+        """Load what a part needs (into ``ctx``, the batch's context, when given) and
+        decide it in memory; nothing is written."""
+        now = self.clock.now_ns()
+        conflicts: dict[int, Conflict] = {}
+        with read_transaction(self.engine) as conn:
+            replays = known
+            if replays is None:
+                replays = self._replays(
                     conn,
-                    {programmes[i] for i in fresh if programmes[i]}
-                    | {e.programme_id for es in ctx.enrolments.values() for e in es},
+                    claims,
+                    providers,
+                    payloads.__getitem__,
+                    conflicts if conflicts_as_values else None,
                 )
-                batch.fill_usage(conn, ctx, cases)
-            decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
-            holds, held, payments, paying = batch.holds_and_payments(decided, now)
-            released = batch.releases_of(decided, now)
-            write = batch.recorder(decided, held, paying, ctx, submitted_by, now, released)
-            voids = [(d.id, d.case.preauth.id) for d in released if d.case.preauth]
-            try:
-                self.settlement.settle(holds, payments, write, voids)
-            except SQLIntegrityError:
-                raise Conflict(
-                    "a claim with one of these references was stored meanwhile; submit again",
-                    code="reference_reused",
-                ) from None
-            by_index: dict[int, Claim] = {}
-            for i, d in zip(fresh, decided, strict=True):
-                book = d.case.book or ctx.books.get(d.case.programme_id)
-                by_index[i] = batch.claim_of(
-                    d,
-                    book.programme.currency if book else "XXX",
-                    book.programme.code if book else "",
-                    now,
-                )
-            if replays:
-                with read_transaction(self.engine) as conn:
-                    found_nos = claim_store.claims_by_no(conn, replays.values())
-                for i, no in replays.items():
-                    by_index[i] = found_nos[no]
-            return [conflicts.get(i) or by_index[i] for i in range(len(claims))]
+            fresh = [i for i in range(len(claims)) if i not in replays and i not in conflicts]
+            cases = [Case.of(claims[i], providers[i], programmes[i]) for i in fresh]
+            if ctx is None:
+                ctx = Context(today=today_of(now), now_ns=now, books={})
+            else:
+                ctx.today, ctx.now_ns = today_of(now), now
+            batch.load_members(conn, ctx, cases)
+            wanted = {programmes[i] for i in fresh if programmes[i]}
+            for c in cases:
+                m = ctx.members.get(c.claim.member)
+                if m is not None:
+                    wanted.update(e.programme_id for e in ctx.enrolments.get(m.id, ()))
+            ctx.books = self._books_for(conn, wanted)
+            batch.fill_usage(conn, ctx, cases)
+        decided = batch.decide(cases, ctx, [payloads[i] for i in fresh], now)
+        saved = batch.changed(ctx)
+        holds, held, payments, paying = batch.holds_and_payments(decided, now)
+        released = batch.releases_of(decided, now)
+        return ctx, _Part(
+            now,
+            len(claims),
+            fresh,
+            replays,
+            conflicts,
+            decided,
+            dict(ctx.books),
+            holds,
+            held,
+            payments,
+            paying,
+            released,
+            saved,
+            submitted_by,
+        )
+
+    def _store_part(self, part: _Part, *, wire: bool = False) -> list[Any]:
+        """Store and settle a decided part (claims, counters and money in one
+        transaction); one ``Claim`` (or Conflict) per claim of the part (with ``wire``,
+        the claim's wire form)."""
+        now = part.now
+        write = batch.recorder(
+            part.decided,
+            part.held,
+            part.paying,
+            part.saved,
+            part.submitted_by,
+            now,
+            part.released,
+        )
+        voids = [(d.id, d.case.preauth.id) for d in part.released if d.case.preauth]
+        try:
+            self.settlement.settle(part.holds, part.payments, write, voids)
+        except SQLIntegrityError:
+            raise Conflict(
+                "a claim with one of these references was stored meanwhile; submit again",
+                code="reference_reused",
+            ) from None
+        by_index: dict[int, Any] = {}
+        make = parallel.wire_of if wire else batch.claim_of
+        for i, d in zip(part.fresh, part.decided, strict=True):
+            book = d.case.book or part.books.get(d.case.programme_id)
+            by_index[i] = make(
+                d,
+                book.programme.currency if book else "XXX",
+                book.programme.code if book else "",
+                now,
+            )
+        if part.replays:
+            with read_transaction(self.engine) as conn:
+                found_nos = claim_store.claims_by_no(conn, part.replays.values())
+            for i, no in part.replays.items():
+                found = found_nos[no]
+                by_index[i] = parallel.to_wire(found) if wire else found
+        return [part.conflicts.get(i) or by_index[i] for i in range(part.size)]
 
     def _books_for(self, conn: Connection, ids: set[int]) -> dict[int, RuleBook]:
         """Compiled rules of these programmes, rebuilt when a programme's version changed."""
@@ -416,7 +606,7 @@ class Claims:
         conn: Connection,
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
-        payloads: Sequence[bytes],
+        payload_of: Callable[[int], bytes],
         conflicts: dict[int, Conflict] | None = None,
     ) -> dict[int, int]:
         """Claims stored already under their reference, by index: their stored number.
@@ -429,7 +619,7 @@ class Claims:
             found = stored.get((providers[i], c.reference)) if c.reference else None
             if found is None:
                 continue
-            if found[0] != payload.digest(payloads[i]):
+            if found[0] != payload.digest(payload_of(i)):
                 err = Conflict(
                     f"claim reference {c.reference} was used for a different claim",
                     code="reference_reused",
@@ -446,7 +636,7 @@ class Claims:
         self,
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
-        payloads: Sequence[bytes],
+        payload_of: Callable[[int], bytes],
         *,
         several: bool,
     ) -> dict[int, int] | None:
@@ -471,7 +661,7 @@ class Claims:
         if not seen:
             return {}
         with read_transaction(self.engine) as conn:
-            return self._replays(conn, claims, providers, payloads)
+            return self._replays(conn, claims, providers, payload_of)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -940,6 +1130,35 @@ class _Single:
     provider: int
     programme: int
     raw: bytes
+    submitted_by: int | None
+
+
+@dataclass(slots=True)
+class _Part:
+    """A part of a batch, decided and on its way to the store and the ledger.
+
+    now: the clock when it was decided. size: its claims. fresh: the indexes of those
+    decided now (the others are replays or conflicts). replays: index -> stored number.
+    conflicts: index -> the Conflict of a reference reused for a different claim.
+    decided: the decided claims, in the order of ``fresh``. books: the rules they were
+    decided by. holds, held, payments, paying, released: what the ledger is asked
+    (``batch.holds_and_payments``, ``batch.releases_of``). saved: the counters' rows.
+    submitted_by: the submitting party.
+    """
+
+    now: int
+    size: int
+    fresh: list[int]
+    replays: dict[int, int]
+    conflicts: dict[int, Conflict]
+    decided: list[batch.Decided]
+    books: dict[int, RuleBook]
+    holds: list[Hold]
+    held: list[batch.Decided]
+    payments: list[Payment]
+    paying: list[batch.Decided]
+    released: list[batch.Decided]
+    saved: batch.Saved
     submitted_by: int | None
 
 

@@ -175,10 +175,19 @@ def save_usage(
 
     The flags are left as they are: the transaction may be run again, and the memory is
     dropped after the use case anyway."""
-    rows = [(k, u.dumps()) for k, u in usage.items() if u.dirty]
-    bulk_upsert(conn, "claim_usage", ("enrolment_id", "data"), ("enrolment_id",), rows)
-    prow = [(k, u.dumps()) for k, u in policies.items() if u.dirty]
-    bulk_upsert(conn, "policy_usage", ("policy_id", "data"), ("policy_id",), prow)
+    save_usage_rows(
+        conn,
+        [(k, u.dumps()) for k, u in usage.items() if u.dirty],
+        [(k, u.dumps()) for k, u in policies.items() if u.dirty],
+    )
+
+
+def save_usage_rows(
+    conn: Connection, usage: list[tuple[int, str]], policies: list[tuple[int, str]]
+) -> None:
+    """Write usage rows: (enrolment id, data) and (policy id, data)."""
+    bulk_upsert(conn, "claim_usage", ("enrolment_id", "data"), ("enrolment_id",), usage)
+    bulk_upsert(conn, "policy_usage", ("policy_id", "data"), ("policy_id",), policies)
 
 
 def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderStats:
@@ -200,9 +209,8 @@ def load_stats(conn: Connection, levels: dict[int, dict[int, str]]) -> ProviderS
     return stats
 
 
-def save_stats(conn: Connection, stats: ProviderStats) -> None:
-    """Add this batch's encounters and amounts to the providers' running totals."""
-    rows = [(p, q, *added) for (p, q), added in stats.added.items()]
+def save_stats_rows(conn: Connection, rows: list[tuple[int, int, int, int]]) -> None:
+    """Add (programme, provider, encounters, valuated) to the providers' running totals."""
     bulk_upsert(
         conn,
         "provider_stats",

@@ -23,6 +23,8 @@ parts, so valuated = payer + co_pay + deductible + not_covered on every line.
 
 from __future__ import annotations
 
+from typing import Any
+
 from thamani.claims.cases import Case, Context
 from thamani.claims.reasons import Reason
 from thamani.claims.records import Finding, Line, LineStatus
@@ -92,19 +94,23 @@ def valuate(case: Case, ctx: Context) -> None:
     split = 1 if hospital else 2
     cur = book.programme.currency
     t_paid, t_ded = case.paid, case.deductible
+    specs, findings = case.specs, case.line_findings
     out: list[Line] = []
-    for i, (x, spec) in enumerate(zip(case.claim.lines, case.specs, strict=True)):
-        asked = x.unit_price * x.quantity
-        finding = case.line_findings[i]
+    append = out.append
+    for i, x in enumerate(case.claim.lines):
+        quantity = x.quantity
+        asked = x.unit_price * quantity
+        finding = findings[i]
+        spec = specs[i]
         if finding is not None or spec is None or spec.price is None:
             code = finding.code if finding else None
             msg = finding.message if finding else None
-            out.append(
-                Line(x.sequence, x.code, x.quantity, asked, 0, 0, 0, 0, 0, _REJECTED, code, msg)
+            append(
+                _line((x.sequence, x.code, quantity, asked, 0, 0, 0, 0, 0, _REJECTED, code, msg))
             )
             continue
-        valuated = spec.price * x.quantity
-        co_pay = valuated if pays_all else member_part(valuated, x.quantity, spec.shares[cell])
+        valuated = spec.price * quantity
+        co_pay = valuated if pays_all else member_part(valuated, quantity, spec.shares[cell])
         payer = valuated - co_pay
         deductible = not_covered = 0
         status, reason, message = _ACCEPTED, None, None
@@ -132,26 +138,35 @@ def valuate(case: Case, ctx: Context) -> None:
             t_paid[split] += payer
             t_ded[0] += deductible
             t_ded[split] += deductible
-        out.append(
-            Line(
-                x.sequence,
-                x.code,
-                x.quantity,
-                asked,
-                valuated,
-                payer,
-                co_pay,
-                deductible,
-                not_covered,
-                status,
-                reason,
-                message,
+        append(
+            _line(
+                (
+                    x.sequence,
+                    x.code,
+                    quantity,
+                    asked,
+                    valuated,
+                    payer,
+                    co_pay,
+                    deductible,
+                    not_covered,
+                    status,
+                    reason,
+                    message,
+                )
             )
         )
         if status is _REJECTED:
-            case.line_findings[i] = Finding(reason or "", message or "", x.sequence)
+            findings[i] = Finding(reason or "", message or "", x.sequence)
     case.lines = out
 
 
+def _line(values: tuple[Any, ...]) -> Line:
+    """A ``Line`` from its twelve values in order (without the keyword handling of its
+    constructor: valuation makes one per line of every claim)."""
+    return _new_tuple(Line, values)
+
+
+_new_tuple = tuple.__new__
 _ACCEPTED = LineStatus.ACCEPTED
 _REJECTED = LineStatus.REJECTED

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 import uuid
 
@@ -17,10 +18,52 @@ from thamani.errors import InvalidInput
 ID_MAX = 2**128 - 1
 
 
+#: Random bytes drawn from the system at once, for this many ids.
+_DRAW = 4096
+
+
+class _Randomness(threading.local):
+    """Random bytes of the system's generator, drawn for many ids at once: each draw is
+    a system call, which costs far more than the id it makes (on a busy virtual machine,
+    hundreds of microseconds). One buffer per thread; a forked child draws its own."""
+
+    buf = b""
+    pos = 0
+
+
+_random = _Randomness()
+
+
+def _forget() -> None:
+    _random.buf = b""
+    _random.pos = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget)
+
+
+def _random_bytes(count: int) -> bytes:
+    r = _random
+    pos = r.pos
+    if pos + count > len(r.buf):
+        r.buf = os.urandom(max(count, 10 * _DRAW))
+        pos = 0
+    r.pos = pos + count
+    return r.buf[pos : pos + count]
+
+
 def new_id() -> int:
     """A fresh, time-ordered 128-bit id (never 0, never the maximum)."""
     ms = time.time_ns() // 1_000_000
-    return (ms << 80) | int.from_bytes(os.urandom(10), "big") | 1
+    return (ms << 80) | int.from_bytes(_random_bytes(10), "big") | 1
+
+
+def new_ids(count: int) -> list[int]:
+    """``count`` fresh ids at once (a batch path: one clock reading for all)."""
+    ms = (time.time_ns() // 1_000_000) << 80
+    raw = _random_bytes(10 * count)
+    return [ms | int.from_bytes(raw[i : i + 10], "big") | 1 for i in range(0, 10 * count, 10)]
 
 
 def derived_id(namespace: str, *parts: object) -> int:
