@@ -134,7 +134,7 @@ def test_money_paid_on_the_ledger_is_what_the_accepted_claims_owe(
 def test_enrolment_periods_are_the_regions_and_end_at_death(
     platform: Platform, region: Region, parameters: Parameters
 ) -> None:
-    platform.synth.load(region, parameters)
+    done = platform.synth.load(region, parameters)
     names = names_of(region)
     enr = region["enrolments"]
     kinds = region["programmes"].column("kind").decoded()
@@ -164,6 +164,22 @@ def test_enrolment_periods_are_the_regions_and_end_at_death(
         )
     }
     assert found == expected
+    # Cover a death ended early: before the household's year or the voucher was over.
+    last = region.info.end_date
+    voucher = names.programme("maternal_voucher")
+    vouchers_ended = sum(
+        1
+        for p, prog, e in zip(
+            enr["person_id"].tolist(),
+            enr["programme_id"].tolist(),
+            enr["end_date"].astype(object).tolist(),
+            strict=True,
+        )
+        if str(kinds[prog]) == "maternal_voucher" and p in died and died[p] < e
+    )
+    households_ended = sum(1 for _m, c, _s, e in found if c != voucher and e != last)
+    assert done.tallies.loaded["cover_ended"] == households_ended + vouchers_ended
+    assert households_ended > 0
 
 
 def test_loading_the_same_region_again_changes_nothing(
