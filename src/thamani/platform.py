@@ -15,10 +15,12 @@ from thamani.channels.mobile_money import FakeOperator
 from thamani.channels.mpesa import MpesaC2B
 from thamani.claims.service import Claims
 from thamani.claims.settlement import LedgerSettlement
+from thamani.clinical.service import Clinical
 from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
+from thamani.interop.fhir.service import Fhir
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
@@ -45,6 +47,7 @@ class Platform:
     mpesa: the receiver of M-Pesa C2B callbacks.
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
+    clinical: the clinical record (encounters, conditions, observations, medicines...).
     synth: loads a generated synthetic region into the store through the rooms above.
     """
 
@@ -60,7 +63,13 @@ class Platform:
     mpesa: MpesaC2B
     schemes: Schemes
     claims: Claims
+    clinical: Clinical
     synth: RegionLoader
+
+    @property
+    def fhir(self) -> Fhir:
+        """FHIR R4 import (Bundles, Bulk NDJSON) and Bulk Data export."""
+        return Fhir(self)
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -109,6 +118,7 @@ def open_platform(
         capacity=capacity,
         schemes=schemes,
         claims=claims,
+        clinical=Clinical(engine, clk),
         synth=RegionLoader(
             engine, ledger, parties, schemes, wallets, claims, capacity, settings, clk
         ),

@@ -195,11 +195,14 @@ class Writer:
         """Several independent submissions at once (an async gateway's queue): each is
         decided and committed as if submitted alone, and gets its own outcome (``also``:
         see ``submit``; given with one submission only)."""
-        reqs = [_Request(t, m) for t, m in submissions]
         if also is not None:
-            assert len(reqs) == 1
-            reqs[0].also = also
-            reqs[0].alone = True
+            assert len(submissions) == 1
+            transfers, may_debit = submissions[0]
+            try:
+                return [self._submit_locked(transfers, may_debit, also)]
+            except Exception as e:
+                return [e]
+        reqs = [_Request(t, m) for t, m in submissions]
         outcomes: list[TransferBatch | BaseException | None] = [None] * len(reqs)
         conflicts = [0] * len(reqs)
         todo = list(range(len(reqs)))
@@ -239,7 +242,67 @@ class Writer:
                 else:
                     outcomes[i] = _part(d.batch, req)
             todo = again
+        for r in reqs:
+            # A decided batch and its submissions refer to each other: unlink them, so
+            # that reference counting frees them (and whatever ``also`` holds) at once
+            # rather than the cyclic collector, later.
+            r.decided = None
         return [o if o is not None else RuntimeError("not decided") for o in outcomes]
+
+    def _submit_locked(
+        self,
+        transfers: Sequence[Transfer],
+        may_debit: Callable[[AccountState], bool] | None,
+        also: Callable[[Connection, TransferBatch], None],
+    ) -> TransferBatch:
+        """A submission that writes rows of its own (``also``): decided and committed
+        inside one write transaction, after every batch in flight.
+
+        Deciding under the store's write lock means another process's commit can never
+        make the decision stale (which would have it decided, and ``also`` run, again):
+        when the stored head is not where the memory is, the memory is read afresh
+        first. The decision itself is a small part of such a submission's work.
+        """
+        optimistic = True
+        while True:
+            with self._decide_lock:
+                self._drain()
+                m = self._memory
+                try:
+                    with write_transaction(self.engine) as conn:
+                        h = store.lock_head(conn, self.signer)
+                        if (
+                            m.epoch != self._epoch
+                            or not m.valid
+                            or (m.head.seq, m.head.hash) != (h.seq, h.hash)
+                        ):
+                            m.invalidate()
+                            m.head = h
+                            m.next_expiry = store.next_expiry_after(conn, 0)
+                            m.epoch = self._epoch
+                            m.valid = True
+                        else:
+                            m.head = h
+                        d = self._decide_batch(transfers, may_debit, None, optimistic=optimistic)
+                        if d.unchecked:
+                            _check_refused_ids(conn, [d], d.unchecked)
+                        if d.batch.entries:
+                            self._write(conn, h, [d])
+                        also(conn, d.batch)
+                except (SQLIntegrityError, _Reused):
+                    m.invalidate()
+                    if not optimistic:
+                        raise
+                    # A transfer id is stored already: decide again knowing the stored ids.
+                    optimistic = False
+                    continue
+                except BaseException:
+                    m.invalidate()
+                    raise
+                for pid, p in d.batch.pendings.items():
+                    if m.pendings.get(pid) is p:
+                        del m.pendings[pid]
+                return d.batch
 
     def _decide_queued(self) -> None:
         """Decide every queued submission that fits in one batch (the caller holds the
@@ -302,6 +365,24 @@ class Writer:
         *,
         optimistic: bool,
     ) -> _Decided:
+        """Decide a batch and put it in line to commit."""
+        decided = self._decide_batch(transfers, may_debit, permissions, optimistic=optimistic)
+        decided.ticket = self._next_ticket
+        self._next_ticket += 1
+        with self._turns:
+            self._in_flight += 1
+            self._waiting[decided.ticket] = decided
+        return decided
+
+    def _decide_batch(
+        self,
+        transfers: Sequence[Transfer],
+        may_debit: Callable[[AccountState], bool] | None,
+        permissions: Sequence[Callable[[AccountState], bool] | None] | None,
+        *,
+        optimistic: bool,
+    ) -> _Decided:
+        """Decide a batch against the memory (the caller holds the decide lock)."""
         m = self._memory
         if not optimistic:
             # A retry after a repeated id: let every batch in flight land first, so the
@@ -348,7 +429,7 @@ class Writer:
             after,
             stored,
             self._epoch,
-            self._next_ticket,
+            -1,
         )
         if optimistic:
             decided.unchecked = [
@@ -356,10 +437,6 @@ class Writer:
                 for t, r in zip(transfers, batch.results, strict=True)
                 if r not in _SETTLED and 0 < t.id < ID_MAX
             ]
-        self._next_ticket += 1
-        with self._turns:
-            self._in_flight += 1
-            self._waiting[decided.ticket] = decided
         return decided
 
     def _load(

@@ -109,7 +109,7 @@ class Parties:
                     )
             missing = [(names[ref], ref) for ref in names if ref not in found]
             if missing:
-                store.insert_parties(conn, kind, missing, self.clock.now_ns())
+                store.insert_parties(conn, [(kind, n, r) for n, r in missing], self.clock.now_ns())
                 found = store.kinds_by_reference(conn, list(names))
         return {ref: pid for ref, (pid, _k) in found.items()}
 

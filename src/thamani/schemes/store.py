@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from thamani.db.engine import select_in
+from thamani.db.engine import fetch_all, select_in
 from thamani.db.tables import (
     benefit_items,
     enrolments,
@@ -329,6 +329,17 @@ def accreditations_of(conn: Connection, provider_id: int) -> dict[int, Accredita
     }
 
 
+def receivables(conn: Connection, programme_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """The providers' receivable accounts of these programmes, by (programme, provider)."""
+    sql = (
+        "SELECT programme_id, provider_id, receivable_account_id FROM programme_providers"
+        " WHERE programme_id IN ({in})"
+    )
+    return {
+        (p, q): from_bytes(bytes(a)) for p, q, a in select_in(conn, sql, list(set(programme_ids)))
+    }
+
+
 # -- households, members, policies, enrolments -------------------------------------------
 
 
@@ -468,6 +479,20 @@ _MEMBER_SQL = (
     "SELECT id, household_id, reference, name, sex, birth_date, party_id, wallet_account_id"
     " FROM members WHERE reference IN ({in})"
 )
+
+
+def all_members(conn: Connection) -> list[Member]:
+    """Every member, in the store's order (an export's read)."""
+    sql = _MEMBER_SQL.split(" WHERE ")[0] + " ORDER BY id"
+    return [
+        Member(mid, hid, ref, name, Sex(sex), _day(born), party, from_bytes(wallet))
+        for mid, hid, ref, name, sex, born, party, wallet in fetch_all(conn, sql)
+    ]
+
+
+def all_enrolments(conn: Connection) -> list[Enrolment]:
+    """Every enrolment, in the store's order (an export's read)."""
+    return [_enrolment(r) for r in conn.execute(select(enrolments).order_by(enrolments.c.id))]
 
 
 def members_by_reference(conn: Connection, refs: Iterable[str]) -> dict[str, Member]:

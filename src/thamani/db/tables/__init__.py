@@ -16,6 +16,16 @@ from thamani.db.tables.claims import (
     policy_usage,
     provider_stats,
 )
+from thamani.db.tables.clinical import (
+    clinical_allergies,
+    clinical_care_plans,
+    clinical_conditions,
+    clinical_encounters,
+    clinical_immunizations,
+    clinical_medications,
+    clinical_observations,
+    clinical_procedures,
+)
 from thamani.db.tables.ledger import (
     accounts,
     checkpoints,
@@ -66,6 +76,14 @@ __all__ = [
     "claim_reviews",
     "claim_usage",
     "claims",
+    "clinical_allergies",
+    "clinical_care_plans",
+    "clinical_conditions",
+    "clinical_encounters",
+    "clinical_immunizations",
+    "clinical_medications",
+    "clinical_observations",
+    "clinical_procedures",
     "enrolments",
     "head",
     "households",

@@ -1,0 +1,196 @@
+"""FHIR R4 Bulk Data export: the store as NDJSON, one file per resource type, and a
+``manifest.json`` as a Bulk Data server answers (``transactionTime``,
+``requiresAccessToken``, ``output`` with each file's ``type``, ``url`` and ``count``).
+
+Everything is read in one read transaction (a consistent snapshot), page by page. Ids are
+stable: a resource imported from FHIR keeps its id; other records get
+``<source>-<source id>``; a party's resource gets the id it came with, else one made from
+its reference. Importing an export into an empty store and exporting again gives the
+same resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from thamani.clinical import store as clinical_store
+from thamani.clinical.records import Kind, Record
+from thamani.clock import Clock
+from thamani.db.engine import read_transaction
+from thamani.interop.fhir import clinical, people
+from thamani.interop.fhir.elements import iso_time
+from thamani.interop.fhir.imports import need_admin
+from thamani.parties import store as party_store
+from thamani.parties.records import Actor, Party, PartyKind
+
+ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
+#: Rows read from the store at a time.
+PAGE = 5_000
+
+#: The resource types written for the clinical record, in the export's order.
+WRITERS: tuple[tuple[Kind, str, Callable[[Any, clinical.Names], dict[str, Any]]], ...] = (
+    (Kind.ENCOUNTER, "Encounter", clinical.encounter_resource),
+    (Kind.CONDITION, "Condition", clinical.condition_resource),
+    (Kind.OBSERVATION, "Observation", clinical.observation_resource),
+    (Kind.MEDICATION, "MedicationRequest", clinical.medication_resource),
+    (Kind.PROCEDURE, "Procedure", clinical.procedure_resource),
+    (Kind.IMMUNIZATION, "Immunization", clinical.immunization_resource),
+    (Kind.ALLERGY, "AllergyIntolerance", clinical.allergy_resource),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of an export.
+
+    type: its resource type.
+    path: the file.
+    count: resources written.
+    """
+
+    type: str
+    path: Path
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote.
+
+    directory: where.
+    transaction_time: the export's time (ISO 8601, UTC).
+    outputs: the files, in order.
+    """
+
+    directory: Path
+    transaction_time: str
+    outputs: list[Output]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {o.type: o.count for o in self.outputs}
+
+    @property
+    def manifest(self) -> Path:
+        return self.directory / "manifest.json"
+
+
+class _Writer:
+    """NDJSON to one file, in blocks."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.buf: list[bytes] = []
+        self.count = 0
+
+    def add(self, resource: dict[str, Any]) -> None:
+        self.buf.append(orjson.dumps(resource))
+        self.count += 1
+        if len(self.buf) >= 2_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            self.fh.write(b"\n".join(self.buf) + b"\n")
+            self.buf.clear()
+
+
+def organization_resource(p: Party) -> dict[str, Any]:
+    code = "pay" if p.kind is PartyKind.PAYER else "prov"
+    return {
+        "resourceType": "Organization",
+        "id": people.resource_id(p),
+        "active": True,
+        "type": [{"coding": [{"system": ORGANIZATION_TYPE, "code": code}]}],
+        "name": p.name,
+    }
+
+
+def patient_resource(p: Party) -> dict[str, Any]:
+    return {"resourceType": "Patient", "id": people.resource_id(p), "name": [{"text": p.name}]}
+
+
+class FhirExports:
+    """Writes the store as FHIR R4 Bulk Data NDJSON."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def run(
+        self,
+        directory: Path,
+        actor: Actor | None = None,
+        on_type: Callable[[str, int], None] | None = None,
+    ) -> ExportResult:
+        """Write ``directory/<Type>.ndjson`` and ``directory/manifest.json``."""
+        need_admin(actor)
+        directory.mkdir(parents=True, exist_ok=True)
+        now = iso_time(datetime.fromtimestamp(self.clock.now_ns() // 1_000_000_000, tz=UTC))
+        outputs: list[Output] = []
+
+        def write(rtype: str, resources: Iterator[dict[str, Any]]) -> None:
+            path = directory / f"{rtype}.ndjson"
+            with path.open("wb") as fh:
+                w = _Writer(fh)
+                for r in resources:
+                    w.add(r)
+                w.flush()
+            outputs.append(Output(rtype, path, w.count))
+            if on_type is not None:
+                on_type(rtype, w.count)
+
+        with read_transaction(self.engine) as conn:
+            orgs = [
+                p
+                for p in party_store.list_parties(conn)
+                if p.kind in (PartyKind.PROVIDER, PartyKind.PAYER)
+            ]
+            patients = party_store.list_parties(conn, PartyKind.PATIENT)
+            names = clinical.Names(
+                {p.id: people.resource_id(p) for p in patients},
+                {p.id: people.resource_id(p) for p in orgs},
+                {},
+            )
+            write("Organization", (organization_resource(p) for p in orgs))
+            write("Patient", (patient_resource(p) for p in patients))
+            for kind, rtype, make in WRITERS:
+                write(rtype, _resources(conn, kind, make, names))
+        manifest = {
+            "transactionTime": now,
+            "request": "thamani export fhir",
+            "requiresAccessToken": False,
+            "output": [
+                {"type": o.type, "url": o.path.name, "count": o.count} for o in outputs if o.count
+            ],
+            "error": [],
+        }
+        (directory / "manifest.json").write_bytes(
+            orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n"
+        )
+        return ExportResult(directory, now, outputs)
+
+
+def _resources(
+    conn: Connection,
+    kind: Kind,
+    make: Callable[[Any, clinical.Names], dict[str, Any]],
+    names: clinical.Names,
+) -> Iterator[dict[str, Any]]:
+    after = 0
+    while True:
+        rows: list[Record] = clinical_store.page(conn, kind, after, PAGE)
+        if not rows:
+            return
+        for r in rows:
+            if kind is Kind.ENCOUNTER:
+                names.encounters[r.id] = clinical.record_id(r)
+            yield make(r, names)
+        after = rows[-1].id

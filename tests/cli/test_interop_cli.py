@@ -1,0 +1,31 @@
+"""``thamani import synthea`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.invoke import run_cli, store_options
+from tests.conftest import make_settings
+
+DATA = Path(__file__).parents[1] / "interop" / "data" / "synthea-csv-27"
+
+
+def test_import_synthea_prints_counts_and_money(tmp_path: Path) -> None:
+    opts = store_options(make_settings(tmp_path))
+    first = run_cli(*opts, "import", "synthea", str(DATA), "--json")
+    assert first.exit_code == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert out["added"]["patients"] == 27
+    assert out["added"]["claims"] == 1267
+    assert out["money"]["charged"] == 109_240_273
+    again = run_cli(*opts, "import", "synthea", str(DATA))
+    assert again.exit_code == 0
+    assert "1,267" in again.stdout
+
+
+def test_a_directory_without_patients_is_refused(tmp_path: Path) -> None:
+    opts = store_options(make_settings(tmp_path))
+    done = run_cli(*opts, "import", "synthea", str(tmp_path))
+    assert done.exit_code == 2
+    assert "no patients.csv" in done.stderr
