@@ -16,6 +16,7 @@ from sqlalchemy import text
 from tests.conftest import make_settings
 from tests.synth.load.conftest import PEOPLE, SEED
 from thamani.claims.records import ClaimInput, ClaimStatus
+from thamani.clinical.records import Kind
 from thamani.clock import ManualClock
 from thamani.db.engine import read_transaction
 from thamani.errors import Conflict, InvalidInput
@@ -99,6 +100,29 @@ def test_the_store_holds_what_the_region_holds(
         scalar(platform, "SELECT COUNT(*) FROM capacity_referrals WHERE status = 'removed'") == gone
     )
     assert t.loaded["deaths"] == len(region["deaths"])
+
+    # The clinical record: every encounter, its results and PROMs, the known conditions.
+    stored_records = platform.clinical.counts("synth")
+    pr = region["prom_responses"]
+    proms = (
+        int((pr["score"] >= 0).sum())
+        + int((pr["profile"] != "").sum())
+        + int((pr["vas"] >= 0).sum())
+        + len(region["prom_items"])
+    )
+    assert stored_records[Kind.ENCOUNTER] == len(enc) == t.loaded["clinical_encounters"]
+    assert stored_records[Kind.OBSERVATION] == len(region["observations"]) + proms
+    assert stored_records[Kind.CONDITION] == int(region["conditions"]["diagnosed"].sum())
+    assert t.loaded["prom_responses"] == len(pr)
+    someone = int(enc["person_id"][~claimed][0])
+    mine = platform.clinical.record(
+        platform.parties.by_reference(
+            names_of(region).member_party(someone)
+            if hh.member[someone]
+            else names_of(region).patient_party(someone)
+        ).id
+    )
+    assert any(e.source_id == f"E{int(np.flatnonzero(~claimed)[0])}" for e in mine.encounters)
 
 
 def test_money_paid_on_the_ledger_is_what_the_accepted_claims_owe(
