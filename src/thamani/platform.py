@@ -105,6 +105,7 @@ def open_platform(
     capacity = Capacity(engine, clk)
     schemes = Schemes(engine, ledger, clk)
     claims = Claims(engine, LedgerSettlement(ledger), clk, settings, pool)
+    clinical = Clinical(engine, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -118,8 +119,8 @@ def open_platform(
         capacity=capacity,
         schemes=schemes,
         claims=claims,
-        clinical=Clinical(engine, clk),
+        clinical=clinical,
         synth=RegionLoader(
-            engine, ledger, parties, schemes, wallets, claims, capacity, settings, clk
+            engine, ledger, parties, schemes, wallets, claims, capacity, clinical, settings, clk
         ),
     )

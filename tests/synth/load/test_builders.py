@@ -37,6 +37,8 @@ def lookups(region: Region) -> Lookups:
         provider_party=list(range(1, len(region["facilities"]) + 1)),
         programme_code=[names.programme(k) for k in kinds],
         programme_kind=kinds,
+        programme_payer=[900 + k for k in range(len(kinds))],
+        patient_party=[2000 + p for p in range(len(region["people"]))],
         person_household=region["people"]["household_id"],
         holder_party=[1000 + int(h) if h >= 0 else 0 for h in hh.holder.tolist()],
         holder_phone=[str(phones[h]) if h >= 0 else "" for h in hh.holder.tolist()],

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from tests.conftest import make_settings
 from tests.synth.load.conftest import PEOPLE, SEED
 from thamani.claims.records import ClaimInput, ClaimStatus
+from thamani.clinical.records import Kind
 from thamani.clock import ManualClock
 from thamani.db.engine import read_transaction
 from thamani.errors import Conflict, InvalidInput
@@ -100,6 +101,29 @@ def test_the_store_holds_what_the_region_holds(
     )
     assert t.loaded["deaths"] == len(region["deaths"])
 
+    # The clinical record: every encounter, its results and PROMs, the known conditions.
+    stored_records = platform.clinical.counts("synth")
+    pr = region["prom_responses"]
+    proms = (
+        int((pr["score"] >= 0).sum())
+        + int((pr["profile"] != "").sum())
+        + int((pr["vas"] >= 0).sum())
+        + len(region["prom_items"])
+    )
+    assert stored_records[Kind.ENCOUNTER] == len(enc) == t.loaded["clinical_encounters"]
+    assert stored_records[Kind.OBSERVATION] == len(region["observations"]) + proms
+    assert stored_records[Kind.CONDITION] == int(region["conditions"]["diagnosed"].sum())
+    assert t.loaded["prom_responses"] == len(pr)
+    someone = int(enc["person_id"][~claimed][0])
+    mine = platform.clinical.record(
+        platform.parties.by_reference(
+            names_of(region).member_party(someone)
+            if hh.member[someone]
+            else names_of(region).patient_party(someone)
+        ).id
+    )
+    assert any(e.source_id == f"E{int(np.flatnonzero(~claimed)[0])}" for e in mine.encounters)
+
 
 def test_money_paid_on_the_ledger_is_what_the_accepted_claims_owe(
     platform: Platform, region: Region, parameters: Parameters
@@ -134,7 +158,7 @@ def test_money_paid_on_the_ledger_is_what_the_accepted_claims_owe(
 def test_enrolment_periods_are_the_regions_and_end_at_death(
     platform: Platform, region: Region, parameters: Parameters
 ) -> None:
-    platform.synth.load(region, parameters)
+    done = platform.synth.load(region, parameters)
     names = names_of(region)
     enr = region["enrolments"]
     kinds = region["programmes"].column("kind").decoded()
@@ -164,6 +188,22 @@ def test_enrolment_periods_are_the_regions_and_end_at_death(
         )
     }
     assert found == expected
+    # Cover a death ended early: before the household's year or the voucher was over.
+    last = region.info.end_date
+    voucher = names.programme("maternal_voucher")
+    vouchers_ended = sum(
+        1
+        for p, prog, e in zip(
+            enr["person_id"].tolist(),
+            enr["programme_id"].tolist(),
+            enr["end_date"].astype(object).tolist(),
+            strict=True,
+        )
+        if str(kinds[prog]) == "maternal_voucher" and p in died and died[p] < e
+    )
+    households_ended = sum(1 for _m, c, _s, e in found if c != voucher and e != last)
+    assert done.tallies.loaded["cover_ended"] == households_ended + vouchers_ended
+    assert households_ended > 0
 
 
 def test_loading_the_same_region_again_changes_nothing(

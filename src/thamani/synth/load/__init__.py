@@ -3,7 +3,8 @@
 ``RegionLoader`` (reached as ``platform.synth``) runs the stages in ``loader.py``; the
 pure builders beside it turn the region's tables into what each room takes: names
 (``naming``), programme documents (``programmes``), parties, wallets and enrolments
-(``people``), claims, payments and top-ups (``care``); ``summary`` counts what was done
+(``people``), claims, payments and top-ups (``care``), the clinical record
+(``clinical``); ``summary`` counts what was done
 and ``journal`` records how far a load has come.
 """
 

@@ -88,6 +88,8 @@ class Lookups:
     provider_party: party id of each facility.
     programme_code: code of each programme (by programme id).
     programme_kind: generated kind of each programme.
+    programme_payer: party id of each programme's funder.
+    patient_party: party id of each person.
     person_household: household of each person.
     holder_party: party id of each household's wallet holder (0: no wallet).
     holder_phone: the holder's phone (empty: no wallet).
@@ -100,6 +102,8 @@ class Lookups:
     provider_party: list[int]
     programme_code: list[str]
     programme_kind: list[str]
+    programme_payer: list[int]
+    patient_party: list[int]
     person_household: I64
     holder_party: list[int]
     holder_phone: list[str]

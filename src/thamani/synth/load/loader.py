@@ -12,10 +12,11 @@ batch path and each idempotent, recording its progress in the load journal:
    own ledger), then funded by its funder with a year's budget (a ledger transfer);
 4. **enrolment**: households and voucher holders enrolled (``Schemes.enrol``), members
    naming their household's wallet for co-pays;
-5. **care**: in date order, in batches: the households' mobile-money top-ups
-   (``Wallets.credit_top_ups``), the claims (``Claims.submit_batch``: adjudication and
-   settlement with ledger transfers) and the out-of-pocket payments from wallets
-   (``Wallets.pay_batch``);
+5. **care**: the people's diagnosed chronic conditions (``Clinical.store``); then in date
+   order, in batches: the households' mobile-money top-ups (``Wallets.credit_top_ups``),
+   the claims (``Claims.submit_batch``: adjudication and settlement with ledger
+   transfers), the out-of-pocket payments from wallets (``Wallets.pay_batch``) and the
+   clinical record of every encounter, with its results and PROMs (``Clinical.store``);
 6. **referrals**: onto the capacity room's waiting lists (``Capacity.add_referrals``);
 7. **deaths**: a member's cover ends on the day they died (``Schemes.end_cover``), and
    their referrals leave the list (``Capacity.remove_many``, reason ``died``).
@@ -26,9 +27,7 @@ on from the stage (and batch of care) where it stopped (``resumed``): every step
 what it stores by the region's own identifiers, so a repeated step finds its work done.
 Another region is refused (``Conflict``, ``store_holds_another_region``).
 
-Not loaded, for want of a room that keeps them: PROM responses as records (their answers
-ride on the claims they were collected with), staff minutes (activity), and the clinical
-record (observations) of encounters paid out of pocket.
+Not loaded, for want of a room that keeps them: staff minutes (``activity``).
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from thamani.capacity.priorities import Priority
 from thamani.capacity.referrals import Referral, Removal
 from thamani.capacity.service import Capacity
 from thamani.claims.service import Claims
+from thamani.clinical.service import Clinical
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
 from thamani.db.engine import write_transaction
@@ -65,6 +65,7 @@ from thamani.synth.encounters import tariff_cents
 from thamani.synth.generator import generate
 from thamani.synth.load import journal
 from thamani.synth.load.care import Lookups, care_batch
+from thamani.synth.load.clinical import clinical_batch, conditions
 from thamani.synth.load.naming import Names
 from thamani.synth.load.people import (
     Households,
@@ -132,6 +133,21 @@ def _provider_rows(region: Region, names: Names) -> list[tuple[str, str]]:
     return [(str(n), names.facility(f)) for f, n in enumerate(facilities)]
 
 
+def _cover_ended(region: Region) -> int:
+    """Enrolments a death ends early: those of a person who died while covered, before the
+    period enrolled for was over (a household's policy runs to the region's last day, a
+    voucher to its own end)."""
+    enr = region["enrolments"]
+    people = region["people"]
+    death = people["death_date"][enr["person_id"]]
+    kinds = region["programmes"].column("kind").decoded()[enr["programme_id"]]
+    last = np.datetime64(region.info.end_date, "D")
+    until = np.where(kinds == "maternal_voucher", enr["end_date"], last)
+    alive = np.isnat(death)
+    covered = ~alive & (enr["start_date"] <= death) & (death < until)
+    return int(covered.sum())
+
+
 def _today(clock: Clock) -> date:
     return datetime.fromtimestamp(clock.now_ns() / 1e9, tz=UTC).date()
 
@@ -148,6 +164,7 @@ class RegionLoader:
         wallets: Wallets,
         claims: Claims,
         capacity: Capacity,
+        clinical: Clinical,
         settings: Settings,
         clock: Clock | None = None,
     ) -> None:
@@ -158,6 +175,7 @@ class RegionLoader:
         self.wallets = wallets
         self.claims = claims
         self.capacity = capacity
+        self.clinical = clinical
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.Lock()
@@ -375,11 +393,12 @@ class RegionLoader:
         order = sorted(range(len(kinds)), key=lambda i: kinds[i] == "maternal_voucher")
         for pid in order:
             docs = enrolment_households(region, names, pid, wallet_of)
-            if not docs:
-                continue
-            done = self.schemes.enrol(names.programme(kinds[pid]), docs)
-            tallies.count("enrolments", done.members_enrolled)
-            tallies.count("members", done.members_created)
+            if docs:
+                self.schemes.enrol(names.programme(kinds[pid]), docs)
+        # What the store holds now (the same whether this stage ran once or was resumed).
+        enr = region["enrolments"]
+        tallies.count("enrolments", len(enr))
+        tallies.count("members", int(np.unique(enr["person_id"]).size))
 
     def _care(
         self,
@@ -393,33 +412,11 @@ class RegionLoader:
         tallies: Tallies,
         say: Progress,
     ) -> None:
-        ids = self._party_ids(region, names, hh)
-        fac = len(region["facilities"])
-        providers = self.parties.ensure_many(
-            PartyKind.PROVIDER,
-            [
-                (str(n), names.facility(f))
-                for f, n in enumerate(region["facilities"]["name"].tolist())
-            ],
-        )
-        people = region["people"]
-        kinds = region["programmes"].column("kind").decoded().tolist()
-        holder_party = [
-            ids[party_reference(names, hh, h)] if h >= 0 else 0 for h in hh.holder.tolist()
-        ]
-        phones = people["phone"]
-        lookups = Lookups(
-            names=names,
-            fingerprint=print_,
-            currency=names.currency,
-            shortcode=self.settings.mpesa_shortcode,
-            provider_party=[providers[names.facility(f)] for f in range(fac)],
-            programme_code=[names.programme(k) for k in kinds],
-            programme_kind=kinds,
-            person_household=people["household_id"],
-            holder_party=holder_party,
-            holder_phone=[str(phones[h]) if h >= 0 else "" for h in hh.holder.tolist()],
-        )
+        lookups = self._lookups(region, names, hh, print_)
+        if skip == 0:
+            problems = conditions(region, lookups)
+            self.clinical.store(problems)
+            tallies.count("clinical_conditions", len(problems.linked))
         total = len(region["encounters"])
         for number, batch in enumerate(encounter_batches(region, batch_size)):
             if number < skip:
@@ -435,11 +432,18 @@ class RegionLoader:
             tallies.add_payments(self.wallets.pay_batch(work.payments) if work.payments else [])
             tallies.add_desk(work.desk_encounters, work.desk_amount)
             t4 = time.perf_counter()
+            record = clinical_batch(region, batch, lookups)
+            self.clinical.store(record)
+            t5 = time.perf_counter()
+            tallies.count("clinical_encounters", len(record.encounters))
+            tallies.count("clinical_observations", len(record.linked))
+            tallies.count("prom_responses", len(batch.children["prom_responses"]))
             tallies.claims_seconds = round(tallies.claims_seconds + t3 - t2, 3)
             tallies.time("care: building", t1 - t0)
             tallies.time("care: top-ups", t2 - t1)
             tallies.time("care: claims", t3 - t2)
             tallies.time("care: wallet payments", t4 - t3)
+            tallies.time("care: clinical record", t5 - t4)
             tallies.batches = number + 1
             with write_transaction(self.engine) as conn:
                 journal.record(
@@ -447,6 +451,34 @@ class RegionLoader:
                     tallies=tallies,
                 )  # fmt: skip
             say("care", batch.stop, total)
+
+    def _lookups(self, region: Region, names: Names, hh: Households, print_: str) -> Lookups:
+        """The party ids and codes turning care into claims and records needs."""
+        ids = self._party_ids(region, names, hh)
+        providers = self.parties.ensure_many(PartyKind.PROVIDER, _provider_rows(region, names))
+        kinds = region["programmes"].column("kind").decoded().tolist()
+        payers = self.parties.ensure_many(
+            PartyKind.PAYER, [(names.funder_name(k), names.funder(k)) for k in kinds]
+        )
+        phones = region["people"]["phone"]
+        return Lookups(
+            names=names,
+            fingerprint=print_,
+            currency=names.currency,
+            shortcode=self.settings.mpesa_shortcode,
+            provider_party=[providers[names.facility(f)] for f in range(len(providers))],
+            programme_code=[names.programme(k) for k in kinds],
+            programme_kind=kinds,
+            programme_payer=[payers[names.funder(k)] for k in kinds],
+            patient_party=[
+                ids[party_reference(names, hh, p)] for p in range(len(region["people"]))
+            ],
+            person_household=region["people"]["household_id"],
+            holder_party=[
+                ids[party_reference(names, hh, h)] if h >= 0 else 0 for h in hh.holder.tolist()
+            ],
+            holder_phone=[str(phones[h]) if h >= 0 else "" for h in hh.holder.tolist()],
+        )
 
     def _referrals(self, region: Region, names: Names, tallies: Tallies) -> None:
         ref = region["referrals"]
@@ -471,14 +503,12 @@ class RegionLoader:
             )
         ]
         try:
-            done = self.capacity.add_referrals(batch, source=f"synthetic region {names.region}")
+            self.capacity.add_referrals(batch, source=f"synthetic region {names.region}")
         except Conflict as e:
             if e.code != "referral_exists":
                 raise
             # An interrupted load stored them (all or none) before it could say so.
-            tallies.count("referrals", len(batch))
-            return
-        tallies.count("referrals", done.referrals)
+        tallies.count("referrals", len(batch))
 
     def _deaths(self, region: Region, names: Names, hh: Households, tallies: Tallies) -> None:
         deaths = region["deaths"]
@@ -489,7 +519,8 @@ class RegionLoader:
         tallies.count("deaths", len(person))
         ends = [(names.person(p), d) for p, d in zip(person, died, strict=True) if hh.member[p]]
         if ends:
-            tallies.count("cover_ended", self.schemes.end_cover(ends))
+            self.schemes.end_cover(ends)
+        tallies.count("cover_ended", _cover_ended(region))
         when = dict(zip(person, died, strict=True))
         ref = region["referrals"]
         removals = [
@@ -504,14 +535,12 @@ class RegionLoader:
         ]
         if removals:
             try:
-                done = self.capacity.remove_many(removals, source=f"deaths in {names.region}")
+                self.capacity.remove_many(removals, source=f"deaths in {names.region}")
             except InvalidInput as e:
                 if e.code != "invalid_clock_change":
                     raise
                 # An interrupted load stopped these clocks (all or none) already.
-                tallies.count("referrals_closed", len(removals))
-                return
-            tallies.count("referrals_closed", done.removals)
+        tallies.count("referrals_closed", len(removals))
 
     # -- the account -----------------------------------------------------------------------
 

@@ -265,6 +265,13 @@ class LoadSummary:
             f" {self._money(t.top_ups.get('amount', 0))};"
             f" {self._money(o.get('care_desk', 0) + o.get('co_pay_desk', 0))} in cash)"
         )
+        if n.get("clinical_encounters"):
+            out.append(
+                f"clinical record: {n.get('clinical_encounters', 0):,} encounters,"
+                f" {n.get('clinical_observations', 0):,} results, vital signs and PROM answers"
+                f" ({n.get('prom_responses', 0):,} PROMs), {n.get('clinical_conditions', 0):,}"
+                " chronic conditions"
+            )
         out.append(
             f"{n.get('referrals', 0):,} referrals on specialist waiting lists;"
             f" {n.get('deaths', 0):,} deaths ended {n.get('cover_ended', 0):,} enrolments"
