@@ -281,7 +281,7 @@ def _claims(
                     people.resource_id(member),
                     names.organizations[c.provider_id],
                     payer,
-                    p.name,
+                    funder.name if funder else p.name,
                 )
                 if out.eob is not None:
                     w.add(out.eob)

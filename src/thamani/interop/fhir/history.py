@@ -510,7 +510,8 @@ def claim_resources(
 ) -> Written:
     """A stored claim (``Claim`` record ``stored`` and its ``ClaimInput`` ``given``) as a
     Claim and an ExplanationOfBenefit, with these resource ids for its patient, provider
-    and payer."""
+    and payer (the programme's funder; ``payer_name`` its name: an import makes one
+    programme per payer, so the funder, not the programme, is what comes back)."""
     cur = stored.currency
     e = given.encounter
     history = given.history
@@ -523,7 +524,7 @@ def claim_resources(
         ]
     }
     period = {"start": stored.service_date.isoformat()}
-    if e.end is not None:
+    if e.end is not None and e.end != stored.service_date:
         period["end"] = e.end.isoformat()
     created = _iso(stored.submitted_at)
     items = []
