@@ -24,8 +24,8 @@ from tests.interop.fhir_data import (
 from thamani.claims.records import Claim, ClaimStatus
 from thamani.clinical.records import Kind
 from thamani.clock import ManualClock
-from thamani.interop.fhir.imports import ImportSummary
 from thamani.interop.fhir.outcomes import FhirError
+from thamani.interop.fhir.results import ImportSummary
 from thamani.interop.fhir.validation import IMPORTED
 from thamani.parties.records import PartyKind
 from thamani.platform import Platform, open_platform
