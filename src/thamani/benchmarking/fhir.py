@@ -8,7 +8,9 @@ resources of all the bundles imported per second into a fresh embedded store (SQ
 ``synchronous=FULL``): reading, validating every resource against the R4B models,
 resolving references, mapping, and writing parties, the clinical record and the claims
 (recorded as billed) with their programmes. The same files as NDJSON (one unit) are
-measured too.
+measured too, and the five real Synthea HIV bundles of the test data (``hiv``: 1,244
+resources, 155 Claim and ExplanationOfBenefit pairs recorded with their payments on the
+ledger), imported three times, each into a fresh store (the median).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from thamani.clock import ManualClock
 from thamani.config import Environment, Settings
 from thamani.platform import open_platform
 
+#: The five Synthea HIV bundles in the repository's test data.
+HIV = Path(__file__).resolve().parents[3] / "tests/interop/data/fhir-r4-synthea-hiv"
 #: The element that names each resource's patient.
 PATIENT_OF = {"Coverage": "beneficiary", "Claim": "patient"}
 
@@ -124,8 +128,15 @@ def run(people: int = 2_000, seed: int = 1, quiet: bool = False) -> dict[str, An
         if not quiet:
             print("importing the NDJSON", file=sys.stderr)
         by_ndjson = _timed(root / "ndjson", root / "store-ndjson")
+        hiv = None
+        if HIV.is_dir():
+            if not quiet:
+                print("importing the Synthea HIV bundles x 3", file=sys.stderr)
+            runs = [_timed(HIV, root / f"store-hiv-{k}") for k in range(3)]
+            hiv = sorted(runs, key=lambda r: r["seconds"])[1]
     return {
         "people": people,
         **by_bundle,
         "ndjson": by_ndjson,
+        **({"hiv": hiv} if hiv else {}),
     }
