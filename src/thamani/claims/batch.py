@@ -393,23 +393,38 @@ def recorder(
     now_ns: int,
     released: Sequence[Decided] = (),
 ) -> Recorder:
-    """What stores a batch inside the ledger's commit, given the settlement's outcomes."""
+    """What stores a batch inside the ledger's commit, given the settlement's outcomes.
+
+    The claims' rows are made here, before the ledger is asked, as they will be when
+    every hold and payment goes through (what almost always happens): inside the
+    commit, which holds the store's write lock, only a claim whose money did not move
+    is made again, and each row is given its number.
+    """
+    for d in decided:
+        d.status = (
+            _AUTHORISED
+            if d.case.claim.use is _USE_PREAUTHORIZATION
+            and d.case.status is _VALUATED
+            and d.reserved == 0
+            else d.case.status
+        )
+        d.findings = list(d.case.findings)
+        d.settlement = None
+        d.paid_at = None
+    for d in held:
+        d.status = _AUTHORISED
+    for d in paying:
+        d.status = _PAID
+        d.paid_at = now_ns
+    made = [_row(d, now_ns, submitted_by) for d in decided]
+    position = {id(d): k for k, d in enumerate(decided)}
 
     def write(conn: Connection, outcomes: list[Settled]) -> None:
-        for d in decided:
-            d.status = (
-                _AUTHORISED
-                if d.case.claim.use is _USE_PREAUTHORIZATION
-                and d.case.status is _VALUATED
-                and d.reserved == 0
-                else d.case.status
-            )
-            d.findings = list(d.case.findings)
-            d.settlement = None
-            d.paid_at = None
+        again: list[int] = []
         for d, s in zip(held, outcomes[: len(held)], strict=True):
+            d.findings = list(d.case.findings)
             if s.ok:
-                d.status = _AUTHORISED
+                d.status, d.settlement = _AUTHORISED, None
             else:
                 d.status = _REJECTED
                 d.settlement = s.result
@@ -419,6 +434,7 @@ def recorder(
                         f"the programme's fund cannot hold the amount asked ({s.result})",
                     )
                 )
+                again.append(position[id(d)])
         used: list[int] = []
         done = len(held) + len(paying)
         for d, s in zip(released, outcomes[done:], strict=True):
@@ -426,18 +442,18 @@ def recorder(
                 used.append(d.case.preauth.no)
         for d, s in zip(paying, outcomes[len(held) : done], strict=True):
             if s.ok:
-                d.status = _PAID
-                d.paid_at = now_ns
+                d.status, d.paid_at, d.settlement = _PAID, now_ns, None
                 if d.case.preauth is not None:
                     used.append(d.case.preauth.no)
             else:
-                d.settlement = s.result
+                d.status, d.paid_at, d.settlement = d.case.status, None, s.result
+                again.append(position[id(d)])
         no = claim_store.next_no(conn)
-        rows = []
-        for d in decided:
-            d.no = no
-            no += 1
-            rows.append(_row(d, now_ns, submitted_by))
+        rows = [(no + k, *row[1:]) for k, row in enumerate(made)]
+        for k, d in enumerate(decided):
+            d.no = no + k
+        for k in again:
+            rows[k] = _row(decided[k], now_ns, submitted_by)
         claim_store.insert_claims(conn, rows)
         claim_store.save_usage_rows(conn, saved.usage, saved.policies)
         if saved.stats:
