@@ -24,8 +24,8 @@ from tests.interop.fhir_data import (
 from thamani.claims.records import Claim, ClaimStatus
 from thamani.clinical.records import Kind
 from thamani.clock import ManualClock
-from thamani.interop.fhir.imports import ImportSummary
 from thamani.interop.fhir.outcomes import FhirError
+from thamani.interop.fhir.results import ImportSummary
 from thamani.interop.fhir.validation import IMPORTED
 from thamani.parties.records import PartyKind
 from thamani.platform import Platform, open_platform
@@ -191,3 +191,29 @@ def test_a_bad_amount_is_named_and_writes_nothing(
     assert stored(platform)["patients"] == []
     assert stored(platform)["claims"] == 0
     assert platform.schemes.programmes() == []
+
+
+def test_a_synthea_csv_import_goes_out_as_fhir_and_comes_back_the_same(
+    platform: Platform, tmp_path: Path, clock: ManualClock
+) -> None:
+    from thamani.interop.synthea.importer import SyntheaImport
+
+    SyntheaImport(platform).run(Path(__file__).parent / "data" / "synthea-csv-27")
+    before = stored(platform)
+    one = platform.fhir.export(tmp_path / "one")
+    assert one.counts["Claim"] == before["claims"] == 1_267
+    assert one.counts["Patient"] == 27
+    fresh = open_platform(make_settings(tmp_path / "fresh"), clock=clock)
+    try:
+        summary = fresh.fhir.import_path(one.directory)
+        assert [u.ok for u in summary.units] == [True], summary.failed
+        after = stored(fresh)
+        two = fresh.fhir.export(tmp_path / "two")
+    finally:
+        fresh.close()
+    assert (after["claims"], after["charged"], after["payer_paid"]) == (
+        before["claims"],
+        before["charged"],
+        before["payer_paid"],
+    )
+    assert exported(two.directory) == exported(one.directory)

@@ -17,9 +17,17 @@ from thamani.claims import diagnoses
 from thamani.claims.cases import Case, Context
 from thamani.claims.reasons import Reason
 from thamani.claims.records import ClaimStatus, ClaimUse, Finding
-from thamani.claims.rulebook import AGE, CARE
+from thamani.claims.rulebook import CARE
 from thamani.claims.usage import ADMISSION, ANTENATAL, DELIVERY, VISIT
 from thamani.schemes.records import AgeGroup, EncounterClass, IcdEdition, age_on
+
+# Enum members used on every claim, as module constants: looking a member up on its
+# class costs about 100 ns (the enum metaclass's attribute hook), a global a tenth.
+_USE_CLAIM = ClaimUse.CLAIM
+_AUTHORISED = ClaimStatus.AUTHORISED
+_ADULT = AgeGroup.ADULT
+_CHILD = AgeGroup.CHILD
+_CARE_CELL = {care.value: cell for care, cell in CARE.items()}
 
 Check = Callable[[Case, Context], Sequence[Finding]]
 NONE: tuple[Finding, ...] = ()
@@ -101,8 +109,9 @@ def enrolled(case: Case, ctx: Context) -> Sequence[Finding]:
     book = ctx.books[e.programme_id]
     case.book = book
     p = book.programme
-    case.group = AgeGroup.ADULT if case.age >= p.adult_age else AgeGroup.CHILD
-    case.cell = CARE[case.claim.encounter.care_type] + AGE[case.group]
+    adult = case.age >= p.adult_age
+    case.group = _ADULT if adult else _CHILD
+    case.cell = _CARE_CELL[case.claim.encounter.care_type._value_] + (0 if adult else 1)
     if not p.valid_from <= day <= p.valid_to:
         return (
             _f(
@@ -233,7 +242,7 @@ def waiting_period(case: Case, ctx: Context) -> Sequence[Finding]:
 def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
     """Items that need a pre-authorisation are paid only under a live one that covers them."""
     book = case.book
-    if book is None or case.claim.use is not ClaimUse.CLAIM:
+    if book is None or case.claim.use is not _USE_CLAIM:
         return NONE
     pid = case.claim.preauth_id
     pa = ctx.preauths.get(pid) if pid else None
@@ -266,8 +275,8 @@ def preauthorised(case: Case, ctx: Context) -> Sequence[Finding]:
                     x.sequence,
                 )
             )
-        elif pa.status is not ClaimStatus.AUTHORISED or pa.expires_at <= ctx.now_ns:
-            state = "expired" if pa.status is ClaimStatus.AUTHORISED else pa.status.label
+        elif pa.status is not _AUTHORISED or pa.expires_at <= ctx.now_ns:
+            state = "expired" if pa.status is _AUTHORISED else pa.status.label
             out.append(
                 _f(Reason.PREAUTH_EXPIRED, f"pre-authorisation {pa.id} is {state}", x.sequence)
             )
@@ -349,10 +358,11 @@ def frequency_limit(case: Case, ctx: Context) -> Sequence[Finding]:
     return out
 
 
+#: Visit kinds by encounter class (keyed by the enum's value: hashing a member is slow).
 _CLASS_BITS = {
-    EncounterClass.INPATIENT: VISIT | ADMISSION,
-    EncounterClass.DELIVERY: VISIT | DELIVERY,
-    EncounterClass.ANTENATAL: VISIT | ANTENATAL,
+    EncounterClass.INPATIENT.value: VISIT | ADMISSION,
+    EncounterClass.DELIVERY.value: VISIT | DELIVERY,
+    EncounterClass.ANTENATAL.value: VISIT | ANTENATAL,
 }
 
 _KINDS = (
@@ -365,7 +375,7 @@ _KINDS = (
 
 def visit_kinds(case: Case) -> int:
     """The visit kinds a claim counts as, from its setting and its open lines' items."""
-    bits = _CLASS_BITS.get(case.claim.encounter.encounter_class, VISIT)
+    bits = _CLASS_BITS.get(case.claim.encounter.encounter_class._value_, VISIT)
     for spec, finding in zip(case.specs, case.line_findings, strict=False):
         if spec is not None and finding is None:
             bits |= spec.visits
@@ -378,7 +388,7 @@ def visit_limit(case: Case, ctx: Context) -> Sequence[Finding]:
     if book is None or e is None or case.findings:
         return NONE
     case.visits = bits = visit_kinds(case)
-    if not book.visit_limits or case.claim.use is not ClaimUse.CLAIM:
+    if not book.visit_limits or case.claim.use is not _USE_CLAIM:
         return NONE
     u = ctx.usage.get(e.id)
     limits = book.programme.limits

@@ -171,13 +171,13 @@ def wire_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> tupl
     m = c.member
     return (
         d.id,
-        d.status.value,
+        d.status._value_,
         c.book.programme.id if c.book else c.programme_id,
         programme_code,
         currency,
         m.id if m else None,
         e.id if e else None,
-        tuple([(*x[:9], x.status.value, x.reason, x.message) for x in c.lines]),
+        tuple([(*x[:9], x.status._value_, x.reason, x.message) for x in c.lines]),
         d.totals,
         tuple([(f.code, f.message, f.line) for f in d.findings]),
         tuple([(f.code, f.message, f.line) for f in c.flags]),

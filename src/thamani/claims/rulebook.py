@@ -138,6 +138,7 @@ class RuleBook:
     member_pays_all: a savings programme: the member pays the whole tariff.
     visit_limits: the programme limits visits, admissions, deliveries or antenatal visits.
     history_days: how far back a member's encounters are remembered for the review flags.
+    policy_usage: a deductible or ceiling per policy applies (its usage is kept).
     """
 
     programme: Programme
@@ -150,6 +151,7 @@ class RuleBook:
     member_pays_all: bool
     visit_limits: bool
     history_days: int
+    policy_usage: bool = False
 
     @classmethod
     def of(cls, d: Definition) -> RuleBook:
@@ -158,6 +160,10 @@ class RuleBook:
         for t in d.tariff:
             prices.setdefault(t.level, {})[t.item_code] = t.price
         lim: Limits = p.limits
+        deductibles = ScopeCaps.of(
+            lim.deductible_member, lim.deductible_treatment, lim.deductible_policy
+        )
+        ceilings = ScopeCaps.of(lim.ceiling_member, lim.ceiling_treatment, lim.ceiling_policy)
         return cls(
             programme=p,
             items={i.code: i for i in d.items},
@@ -167,10 +173,9 @@ class RuleBook:
                 for level in p.levels
             },
             providers={a.provider_id: a for a in d.providers},
-            deductibles=ScopeCaps.of(
-                lim.deductible_member, lim.deductible_treatment, lim.deductible_policy
-            ),
-            ceilings=ScopeCaps.of(lim.ceiling_member, lim.ceiling_treatment, lim.ceiling_policy),
+            deductibles=deductibles,
+            ceilings=ceilings,
+            policy_usage=deductibles.any_policy or ceilings.any_policy,
             member_pays_all=p.kind is ProgrammeKind.SAVINGS,
             history_days=max(1, p.review.repeat_diagnosis_days),
             visit_limits=any(
@@ -181,4 +186,4 @@ class RuleBook:
 
     @property
     def needs_policy_usage(self) -> bool:
-        return self.deductibles.any_policy or self.ceilings.any_policy
+        return self.policy_usage

@@ -52,6 +52,7 @@ _LINKED = int(TransferFlags.LINKED)
 _PENDING = int(TransferFlags.PENDING)
 _POST = int(TransferFlags.POST_PENDING_TRANSFER)
 _VOID = int(TransferFlags.VOID_PENDING_TRANSFER)
+_CLAIM_PAYMENT = TransferCode.CLAIM_PAYMENT
 
 
 class Purpose(enum.IntEnum):
@@ -331,7 +332,7 @@ class LedgerSettlement:
             p.receivable_account_id,
             amount,
             p.ledger,
-            TransferCode.CLAIM_PAYMENT,
+            _CLAIM_PAYMENT,
             user_data_128=p.claim_id,
         )
 
@@ -438,10 +439,18 @@ def _with_flags(t: Transfer, flags: int) -> Transfer:
 
 
 def _outcome(cid: int, chain: list[Transfer], results: list[TransferResult]) -> Settled:
-    ids = tuple(t.id for t in chain)
+    ids = tuple([t.id for t in chain])
+    failed = False
     for r in results:
-        if not r.recorded and r is not TransferResult.LINKED_EVENT_FAILED:
-            return Settled(cid, False, r.value, ids)
-    if all(r.recorded for r in results):
+        if r not in _RECORDED:
+            if r is not _LINKED_FAILED:
+                return Settled(cid, False, r.value, ids)
+            failed = True
+    if not failed:
         return Settled(cid, True, "ok", ids)
-    return Settled(cid, False, TransferResult.LINKED_EVENT_FAILED.value, ids)
+    return Settled(cid, False, _LINKED_FAILED.value, ids)
+
+
+#: ``TransferResult.recorded``, as a tuple compared by identity (a claim's hot path).
+_RECORDED = tuple(r for r in TransferResult if r.recorded)
+_LINKED_FAILED = TransferResult.LINKED_EVENT_FAILED

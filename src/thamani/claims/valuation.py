@@ -30,7 +30,7 @@ from thamani.claims.reasons import Reason
 from thamani.claims.records import Finding, Line, LineStatus
 from thamani.claims.rulebook import Caps
 from thamani.money import format_amount
-from thamani.schemes.records import Share
+from thamani.schemes.records import EncounterClass, Share
 
 
 def member_part(valuated: int, quantity: int, share: Share) -> int:
@@ -75,7 +75,7 @@ def valuate(case: Case, ctx: Context) -> None:
     book, e = case.book, case.enrolment
     assert book is not None
     assert e is not None
-    hospital = 1 if case.claim.encounter.encounter_class.hospital else 0
+    hospital = 1 if case.claim.encounter.encounter_class in _HOSPITAL else 0
     cell = case.cell
     pays_all = book.member_pays_all
     ded, ceil = book.deductibles, book.ceilings
@@ -122,12 +122,12 @@ def valuate(case: Case, ctx: Context) -> None:
             if left < payer:
                 not_covered = payer - left
                 payer = left
-                reason = Reason.CEILING_REACHED.value
+                reason = _CEILING_REACHED
                 if payer == 0 and co_pay == 0 and deductible == 0:
                     status = _REJECTED
                     message = f"{x.code}: the ceiling is reached; nothing is left to pay"
                 else:
-                    status = LineStatus.PARTIAL
+                    status = _PARTIAL
                     message = (
                         f"{x.code}: the ceiling leaves {format_amount(payer, cur)}"
                         f" of {format_amount(payer + not_covered, cur)}"
@@ -170,3 +170,7 @@ def _line(values: tuple[Any, ...]) -> Line:
 _new_tuple = tuple.__new__
 _ACCEPTED = LineStatus.ACCEPTED
 _REJECTED = LineStatus.REJECTED
+_PARTIAL = LineStatus.PARTIAL
+_CEILING_REACHED = Reason.CEILING_REACHED.value
+#: The classes of hospital care (``EncounterClass.hospital``), compared by identity.
+_HOSPITAL = tuple(c for c in EncounterClass if c.hospital)

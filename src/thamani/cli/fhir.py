@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from thamani.cli.common import console, emit_json, err_console, friendly, platform, progress
-from thamani.interop.fhir.imports import ImportSummary, UnitResult
 from thamani.interop.fhir.outcomes import operation_outcome
+from thamani.interop.fhir.results import ImportSummary, UnitResult
 from thamani.interop.fhir.sources import pending_units
 
 

@@ -26,8 +26,8 @@ from thamani.api.deps import actor, platform
 from thamani.errors import Forbidden
 from thamani.interop.fhir.claims import claim_response, read_claim
 from thamani.interop.fhir.coverage import bundle_entries, response_bundle
-from thamani.interop.fhir.imports import Outcome, UnitResult
 from thamani.interop.fhir.outcomes import FhirError, Issue, operation_outcome
+from thamani.interop.fhir.results import Outcome, UnitResult
 from thamani.parties.records import Actor, Scope
 from thamani.platform import Platform
 

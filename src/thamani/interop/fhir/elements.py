@@ -121,9 +121,9 @@ def iso_time(t: datetime) -> str:
 
 
 def decimal_text(value: Any) -> str:
-    """A JSON number as people write it (``64.204``, ``118``), without float noise."""
-    d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
-    return format(d.normalize(), "f")
+    """A JSON number as it was written (``64.204``, ``118``, ``84.0``): a float's shortest
+    text, so no float noise and no digit added or lost."""
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def json_number(text: str) -> int | float:

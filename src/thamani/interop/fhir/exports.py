@@ -27,7 +27,7 @@ from thamani.clinical import store as clinical_store
 from thamani.clinical.records import Kind, Record
 from thamani.clock import Clock
 from thamani.db.engine import read_transaction
-from thamani.interop.fhir import clinical, cover, history, people
+from thamani.interop.fhir import claim_resources, clinical_resources, cover, history, people
 from thamani.interop.fhir.elements import iso_time
 from thamani.interop.fhir.imports import need_admin
 from thamani.interop.fhir.validation import ID
@@ -41,14 +41,14 @@ ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 PAGE = 5_000
 
 #: The resource types written for the clinical record, in the export's order.
-WRITERS: tuple[tuple[Kind, str, Callable[[Any, clinical.Names], dict[str, Any]]], ...] = (
-    (Kind.ENCOUNTER, "Encounter", clinical.encounter_resource),
-    (Kind.CONDITION, "Condition", clinical.condition_resource),
-    (Kind.OBSERVATION, "Observation", clinical.observation_resource),
-    (Kind.MEDICATION, "MedicationRequest", clinical.medication_resource),
-    (Kind.PROCEDURE, "Procedure", clinical.procedure_resource),
-    (Kind.IMMUNIZATION, "Immunization", clinical.immunization_resource),
-    (Kind.ALLERGY, "AllergyIntolerance", clinical.allergy_resource),
+WRITERS: tuple[tuple[Kind, str, Callable[[Any, clinical_resources.Names], dict[str, Any]]], ...] = (
+    (Kind.ENCOUNTER, "Encounter", clinical_resources.encounter_resource),
+    (Kind.CONDITION, "Condition", clinical_resources.condition_resource),
+    (Kind.OBSERVATION, "Observation", clinical_resources.observation_resource),
+    (Kind.MEDICATION, "MedicationRequest", clinical_resources.medication_resource),
+    (Kind.PROCEDURE, "Procedure", clinical_resources.procedure_resource),
+    (Kind.IMMUNIZATION, "Immunization", clinical_resources.immunization_resource),
+    (Kind.ALLERGY, "AllergyIntolerance", clinical_resources.allergy_resource),
 )
 
 
@@ -168,7 +168,7 @@ class FhirExports:
                 if p.kind in (PartyKind.PROVIDER, PartyKind.PAYER)
             ]
             patients = party_store.list_parties(conn, PartyKind.PATIENT)
-            names = clinical.Names(
+            names = clinical_resources.Names(
                 {p.id: people.resource_id(p) for p in patients},
                 {p.id: people.resource_id(p) for p in orgs},
                 {},
@@ -216,7 +216,7 @@ EXPORTED = (ClaimStatus.PAID, ClaimStatus.BILLED)
 
 
 def _coverages(
-    conn: Connection, names: clinical.Names, patients: dict[str, Party]
+    conn: Connection, names: clinical_resources.Names, patients: dict[str, Party]
 ) -> Iterator[dict[str, Any]]:
     """Every enrolment of a member who is a patient party, as a Coverage."""
     enrolments = scheme_store.all_enrolments(conn)
@@ -248,7 +248,7 @@ def claim_id(c: Claim, given: ClaimInput) -> str:
 
 def _claims(
     conn: Connection,
-    names: clinical.Names,
+    names: clinical_resources.Names,
     patients: dict[str, Party],
     directory: Path,
 ) -> Iterator[dict[str, Any]]:
@@ -274,14 +274,14 @@ def _claims(
                     continue
                 funder = funders.get(p.funder_id)
                 payer = people.resource_id(funder) if funder else f"party-{p.funder_id}"
-                out = history.claim_resources(
+                out = claim_resources.claim_resources(
                     claim_id(c, given),
                     c,
                     given,
                     people.resource_id(member),
                     names.organizations[c.provider_id],
                     payer,
-                    p.name,
+                    funder.name if funder else p.name,
                 )
                 if out.eob is not None:
                     w.add(out.eob)
@@ -302,8 +302,8 @@ def _read_back(spool: Path) -> Iterator[dict[str, Any]]:
 def _resources(
     conn: Connection,
     kind: Kind,
-    make: Callable[[Any, clinical.Names], dict[str, Any]],
-    names: clinical.Names,
+    make: Callable[[Any, clinical_resources.Names], dict[str, Any]],
+    names: clinical_resources.Names,
 ) -> Iterator[dict[str, Any]]:
     after = 0
     while True:
@@ -312,6 +312,6 @@ def _resources(
             return
         for r in rows:
             if kind is Kind.ENCOUNTER:
-                names.encounters[r.id] = clinical.record_id(r)
+                names.encounters[r.id] = clinical_resources.record_id(r)
             yield make(r, names)
         after = rows[-1].id

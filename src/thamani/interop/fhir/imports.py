@@ -19,8 +19,6 @@ parties by their references, claims by provider and reference.
 
 from __future__ import annotations
 
-import enum
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,9 +34,15 @@ from thamani.clinical.records import ClinicalBatch, Encounter, Kind, Linked, Med
 from thamani.db.engine import read_transaction, write_transaction
 from thamani.errors import Forbidden, NotFound, ThamaniError
 from thamani.interop.fhir import clinical, cover, history, payers, people
-from thamani.interop.fhir.elements import fail
+from thamani.interop.fhir.links import UnitLinks
 from thamani.interop.fhir.outcomes import FhirError, Issue, from_error
-from thamani.interop.fhir.references import Index, Target, unresolved_urns
+from thamani.interop.fhir.references import Index, unresolved_urns
+from thamani.interop.fhir.results import (
+    ImportSummary,
+    Outcome,
+    UnitResult,
+    unit_result,
+)
 from thamani.interop.fhir.sources import Pending, Unit, pending_units, read_bundle
 from thamani.interop.fhir.validation import Checked, check_unit
 from thamani.interop.rooms import Rooms
@@ -60,90 +64,6 @@ KIND_OF_TYPE = {
     "Immunization": Kind.IMMUNIZATION,
     "AllergyIntolerance": Kind.ALLERGY,
 }
-
-
-class Outcome(enum.Enum):
-    """What became of one resource."""
-
-    ADDED = "added"
-    UNCHANGED = "unchanged"
-    """Stored already (the same source id): left as it was."""
-    SKIPPED = "skipped"
-    """Of a type that is not imported (or read only for the names it gives)."""
-
-
-@dataclass(frozen=True, slots=True)
-class EntryResult:
-    """What became of one resource of a unit.
-
-    type, id: the resource.
-    index: its entry's index in its Bundle (its line in its NDJSON file).
-    outcome: ``Outcome``.
-    """
-
-    type: str
-    id: str
-    index: int
-    outcome: Outcome
-
-
-@dataclass(frozen=True, slots=True)
-class UnitResult:
-    """What importing one unit did.
-
-    name: the file (or directory, or ``request``) it came from.
-    ok: it was imported (else nothing of it was written).
-    read: resources read, by type.
-    added: resources stored now, by type.
-    unchanged: resources found stored already (an import run again), by type.
-    skipped: resources of types not imported, by type.
-    issues: why it failed (empty when ``ok``).
-    entries: what became of each resource, in the unit's order (when ``ok``).
-    money: the claims' totals by currency, minor units: ``charged`` (the Claims' totals),
-        ``payer_paid`` (the EOBs' payments), ``patient_paid``, ``outstanding``.
-    """
-
-    name: str
-    ok: bool
-    read: dict[str, int] = field(default_factory=dict)
-    added: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    issues: tuple[Issue, ...] = ()
-    entries: tuple[EntryResult, ...] = ()
-    money: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def resources(self) -> int:
-        return sum(self.read.values())
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    """What importing a path did, unit by unit."""
-
-    units: list[UnitResult]
-
-    @property
-    def failed(self) -> list[UnitResult]:
-        return [u for u in self.units if not u.ok]
-
-    def total(self, what: str) -> dict[str, int]:
-        """``read``, ``added``, ``unchanged`` or ``skipped`` summed over the imported units."""
-        out: Counter[str] = Counter()
-        for u in self.units:
-            if u.ok:
-                out.update(getattr(u, what))
-        return dict(sorted(out.items()))
-
-    def money(self) -> dict[str, dict[str, int]]:
-        """The imported units' claim totals by currency (see ``UnitResult.money``)."""
-        out: dict[str, Counter[str]] = {}
-        for u in self.units:
-            if u.ok:
-                for cur, sums in u.money.items():
-                    out.setdefault(cur, Counter()).update(sums)
-        return {c: dict(v) for c, v in sorted(out.items())}
 
 
 def need_admin(actor: Actor | None) -> None:
@@ -212,41 +132,7 @@ class FhirImports:
             return UnitResult(pending.name, False, issues=tuple(from_error(e)))
 
 
-_PATH = re.compile(r"([A-Za-z]+)(?:\[(\d+)\])?")
-
-
-def _get(resource: dict[str, Any], element: str) -> Any:
-    """The element at a simple path (``participant[0].individual``)."""
-    node: Any = resource
-    for part in element.split("."):
-        m = _PATH.fullmatch(part)
-        if m is None or not isinstance(node, dict):
-            return None
-        node = node.get(m.group(1))
-        if m.group(2) is not None:
-            k = int(m.group(2))
-            node = node[k] if isinstance(node, list) and k < len(node) else None
-    return node
-
-
-@dataclass(slots=True)
-class _Wanted:
-    """A party a unit needs: created when ``creatable`` (its resource is in the unit, or it
-    is an organisation known by reference only), else it must be stored already.
-
-    kind, name: for creating it.
-    where: the element that first named it (for a fault).
-    provisional: its number until the store's id is known (negative).
-    """
-
-    kind: PartyKind
-    name: str
-    creatable: bool
-    where: str
-    provisional: int
-
-
-class _Import(clinical.Links, history.ClaimLinks):
+class _Import(UnitLinks):
     """One unit's import."""
 
     def __init__(
@@ -258,126 +144,10 @@ class _Import(clinical.Links, history.ClaimLinks):
         registry: Registry,
         default_currency: str,
     ) -> None:
+        super().__init__(unit, checked, index)
         self.registry = registry
         self.default_currency = default_currency
-        self.unit = unit
-        self.checked = checked
-        self.index = index
         self.rooms = rooms
-        self.parties: dict[str, _Wanted] = {}
-        self.by_provisional: dict[int, str] = {}
-        self.outside_encounters: dict[str, str] = {}
-        self.payers: dict[str, str] = {}
-        self.persons: dict[str, cover.Person] = {}
-
-    # -- references (clinical.Links, history.ClaimLinks) ---------------------------------
-
-    def _target(self, c: Checked, element: str, expect: tuple[str, ...]) -> Target | None:
-        where = f"{c.entry.where}.{element}"
-        return self.index.resolve(_get(c.resource, element), where, c, expect)
-
-    def _want(self, ref: str, kind: PartyKind, name: str, creatable: bool, where: str) -> int:
-        found = self.parties.get(ref)
-        if found is None:
-            found = _Wanted(kind, name, creatable, where, -(len(self.parties) + 1))
-            self.parties[ref] = found
-            self.by_provisional[found.provisional] = ref
-        elif creatable and not found.creatable:
-            found.creatable, found.name = True, name
-        return found.provisional
-
-    def _patient_target(self, c: Checked, element: str) -> tuple[Target, str]:
-        where = f"{c.entry.where}.{element}"
-        t = self._target(c, element, ("Patient",))
-        if t is None or not t.id:
-            raise fail(where, f"{c.type}.{element} must refer to a Patient by id", "required")
-        return t, people.patient_reference(t.id)
-
-    def patient(self, c: Checked, element: str) -> int:
-        t, ref = self._patient_target(c, element)
-        local = self.index.by_key.get(("Patient", t.id or ""))
-        name = people.patient_name(local.resource, local.id) if local else ""
-        where = f"{c.entry.where}.{element}"
-        return self._want(ref, PartyKind.PATIENT, name, local is not None, where)
-
-    def member(self, c: Checked, element: str) -> str:
-        self.patient(c, element)
-        t, _ = self._patient_target(c, element)
-        return str(t.id)
-
-    def organization(
-        self, c: Checked, element: str, kind: PartyKind = PartyKind.PROVIDER
-    ) -> int | None:
-        where = f"{c.entry.where}.{element}"
-        t = self.index.resolve(_get(c.resource, element), where, c)
-        if t is None or t.type != "Organization":
-            return None
-        ref = people.target_reference(t)
-        if ref is None:
-            return None
-        local = self.index.by_key.get(("Organization", t.id or ""))
-        if local is not None:
-            name = str(local.resource.get("name") or t.display or local.id)
-            kind = people.organization_kind(local.resource)
-        else:
-            name = t.display or ref.rpartition("/")[2]
-        return self._want(ref, kind, name, True, where)
-
-    def organization_reference(self, party: int) -> str:
-        return self.by_provisional[party]
-
-    def payer(self, c: Checked, element: str) -> history.Payer | None:
-        where = f"{c.entry.where}.{element}"
-        t = self.index.resolve(_get(c.resource, element), where, c)
-        if t is not None and t.contained is not None:
-            payors = t.contained.get("payor") or ()
-            t = self.index.resolve(payors[0], f"{where}.payor[0]", c) if payors else None
-        if t is None:
-            return None
-        if t.type in (None, "Organization") and (t.id or t.identifier):
-            ref = people.target_reference(Target("Organization", t.id, t.identifier))
-            local = self.index.by_key.get(("Organization", t.id or ""))
-            name = str((local.resource.get("name") if local else None) or t.display or t.id)
-        elif t.display:
-            ref = people.party_reference("Organization", payers.slug(t.display))
-            name = t.display
-        else:
-            return None
-        assert ref is not None
-        self._want(ref, PartyKind.PAYER, name, True, where)
-        self.payers[ref] = name
-        return history.Payer(ref, name)
-
-    def practitioner(self, c: Checked, element: str) -> str | None:
-        t = self._target(c, element, ("Practitioner", "PractitionerRole", "RelatedPerson"))
-        if t is None:
-            return None
-        local = self.index.by_key.get((t.type or "", t.id or ""))
-        if local is not None:
-            return people.practitioner_name(local.resource, local.id)
-        return t.display or (t.identifier.rpartition("|")[2] if t.identifier else t.id)
-
-    def encounter(self, c: Checked, element: str) -> str | None:
-        t = self._target(c, element, ("Encounter",))
-        if t is None or not t.id:
-            return None
-        if ("Encounter", t.id) not in self.index.by_key:
-            self.outside_encounters.setdefault(t.id, f"{c.entry.where}.{element}.reference")
-        return t.id
-
-    def resource(self, c: Checked, element: str, expect: tuple[str, ...]) -> Checked | None:
-        t = self._target(c, element, expect)
-        if t is None or t.key is None:
-            return None
-        return self.index.by_key.get(t.key)
-
-    def encounter_class(self, c: Checked) -> str | None:
-        for k, item in enumerate(c.resource.get("item") or ()):
-            for j, _ in enumerate(item.get("encounter") or ()):
-                enc = self.resource(c, f"item[{k}].encounter[{j}]", ("Encounter",))
-                if enc is not None:
-                    return clinical.encounter(enc, _NoLinks()).encounter_class
-        return None
 
     # -- the import ----------------------------------------------------------------------
 
@@ -705,7 +475,7 @@ class _Import(clinical.Links, history.ClaimLinks):
                 sums["payer_paid"] += x.payer_paid + x.secondary_paid
                 sums["patient_paid"] += x.patient_paid
                 sums["outstanding"] += x.outstanding
-        return _result(self.unit.name, self.checked, outcomes, money)
+        return unit_result(self.unit.name, self.checked, outcomes, money)
 
     def _stored_claims(
         self, claims: list[history.Mapped], before: _Before
@@ -738,22 +508,6 @@ class _Before:
     claims: set[int] = field(default_factory=set)
 
 
-class _NoLinks(clinical.Links):
-    """Links for reading an encounter's setting only (no party is wanted)."""
-
-    def patient(self, c: Checked, element: str) -> int:
-        return 0
-
-    def organization(self, c: Checked, element: str) -> int | None:
-        return None
-
-    def practitioner(self, c: Checked, element: str) -> str | None:
-        return None
-
-    def encounter(self, c: Checked, element: str) -> str | None:
-        return None
-
-
 def _with_parties(record: Any, ids: dict[int, int]) -> Any:
     changes = {"patient_id": ids[record.patient_id]}
     if isinstance(record, Encounter):
@@ -764,29 +518,3 @@ def _with_parties(record: Any, ids: dict[int, int]) -> Any:
     elif isinstance(record, Medication) and record.payer_id is not None:
         changes["payer_id"] = ids[record.payer_id]
     return record._replace(**changes)
-
-
-def _result(
-    name: str,
-    checked: list[Checked],
-    outcomes: list[Outcome],
-    money: dict[str, Counter[str]],
-) -> UnitResult:
-    read: Counter[str] = Counter()
-    by: dict[Outcome, Counter[str]] = {o: Counter() for o in Outcome}
-    for c, o in zip(checked, outcomes, strict=True):
-        read[c.type] += 1
-        by[o][c.type] += 1
-    return UnitResult(
-        name,
-        True,
-        dict(sorted(read.items())),
-        dict(sorted(by[Outcome.ADDED].items())),
-        dict(sorted(by[Outcome.UNCHANGED].items())),
-        dict(sorted(by[Outcome.SKIPPED].items())),
-        entries=tuple(
-            EntryResult(c.type, c.id, c.entry.index, o)
-            for c, o in zip(checked, outcomes, strict=True)
-        ),
-        money={cur: dict(v) for cur, v in sorted(money.items())},
-    )

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from thamani.interop.fhir.exports import ExportResult, FhirExports
-from thamani.interop.fhir.imports import FhirImports, ImportSummary, UnitResult
+from thamani.interop.fhir.imports import FhirImports
+from thamani.interop.fhir.results import ImportSummary, UnitResult
 from thamani.interop.rooms import Rooms
 from thamani.parties.records import Actor
 
