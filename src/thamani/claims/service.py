@@ -114,6 +114,13 @@ class Claims:
         second of imports that would otherwise stall the first requests)."""
         self._publisher.warm()
 
+    def prepare_workers(self, claims_coming: int) -> None:
+        """Start the worker processes in the background when batches of ``claims_coming``
+        claims will be shared with them (a bulk load does this before its other stages,
+        so the workers' start-up is not paid inside its first large batch)."""
+        if self._pool is not None and claims_coming >= parallel.PARALLEL_FROM:
+            self._pool.warm()
+
     def close(self) -> None:
         """Hand what waits to the data pool; stop the worker processes, if any."""
         self._publisher.close()

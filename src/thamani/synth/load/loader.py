@@ -228,6 +228,12 @@ class RegionLoader:
         tallies = row.tallies
         done = STAGES.index(row.stage) + 1 if row.stage else 0
         batches = row.batches_done
+        if done <= STAGES.index("care"):
+            # Large batches of claims are shared with worker processes: start them now,
+            # while the stages before the care run here.
+            enc = region["encounters"]
+            first = enc["programme_id"][: min(batch_size, len(enc))]
+            self.claims.prepare_workers(int((first >= 0).sum()))
         hh = households(region)
         for stage in STAGES[done:]:
             say(stage, 0, 1)
