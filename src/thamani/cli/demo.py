@@ -28,6 +28,7 @@ def demo(
     from thamani.demo.capacity import capacity_steps
     from thamani.demo.claims import claims_steps
     from thamani.demo.county import county_step
+    from thamani.demo.interop import real_data_steps
     from thamani.demo.scenario import steps
     from thamani.demo.wallets import wallet_steps
 
@@ -51,6 +52,7 @@ def demo(
             steps(plat.ledger, plat.parties, plat.verify_ledger),
             wallet_steps(plat),
             claims_steps(plat),
+            real_data_steps(settings, base.data_dir / "demo" / "real-data"),
             capacity_steps(plat, settings.data_dir),
         )
         for n, step in enumerate(story, 1):
