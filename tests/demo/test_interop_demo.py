@@ -38,7 +38,11 @@ def test_real_data_goes_in_and_out(platform: Platform, clock: ManualClock, tmp_p
     assert csv.table[1] == ["charged", "USD 1,092,402.73"]
     assert csv.table[-1] == ["received by providers (ledger)", "USD 1,103,503.95"]
     _, k = broken_bundle(samples.bundles()[0][1])
-    assert f"required at Bundle.entry[{k}].resource.status: Encounter/" in malformed.lines[2]
+    assert f"code-invalid at Bundle.entry[{k}].resource.status: Encounter/" in malformed.lines[2]
+    assert (
+        "'marvellous' is not a code of the required value set EncounterStatus"
+        in (malformed.lines[2])
+    )
     assert "155 Claims" in fhir.lines[1]
     assert ["Claim", "155", "155", "0"] in fhir.table
     assert ["Provenance", "5", "0", "5"] in fhir.table

@@ -1,9 +1,10 @@
 """Each resource of a unit checked against its FHIR R4 (R4B model) definition.
 
 Resources of the types Thamani imports are validated in full (every element, required
-elements, value types); resources of other types are only checked to be of a FHIR resource
-type, then skipped and counted. Every fault is an ``Issue`` naming the element
-(``Bundle.entry[3].resource.status``); all faults of a unit are reported together.
+elements, value types, and the codes of required bindings, ``bindings.py``); resources of
+other types are only checked to be of a FHIR resource type, then skipped and counted.
+Every fault is an ``Issue`` naming the element (``Bundle.entry[3].resource.status``); all
+faults of a unit are reported together.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from thamani.interop.fhir.bindings import check_bindings
 from thamani.interop.fhir.outcomes import FhirError, Issue, from_validation
 from thamani.interop.fhir.sources import Entry, Unit
 
@@ -111,6 +113,9 @@ def check_entry(entry: Entry) -> tuple[Checked | None, list[Issue]]:
             validate(res)
         except ValidationError as e:
             return None, from_validation(rtype, e, where).issues
+        codes = check_bindings(rtype, res, where)
+        if codes:
+            return None, codes
     rid = source_id(entry)
     if rid is None:
         return None, [
