@@ -20,8 +20,8 @@ from typing import Any
 
 from thamani.interop.fhir.elements import day, fail
 from thamani.interop.fhir.history import Payer
-from thamani.interop.fhir.payers import VALID_TO
 from thamani.interop.fhir.validation import Checked
+from thamani.interop.payers import VALID_TO
 from thamani.schemes.records import Enrolment, Member, Sex
 
 #: FHIR ``gender`` to the member's sex.

@@ -5,8 +5,9 @@
    file, the row and the column, and nothing has been written.
 2. **Register who is involved** (idempotent): the parties (patients, organisations,
    payers), the import's ledger (one per currency, ``imported-usd``), a programme per payer
-   accrediting the organisations it paid, each programme's funding source account and
-   each patient's own account.
+   accrediting the organisations it paid and its funding source account
+   (``thamani.interop.payers``, shared with the FHIR import), and each patient's own
+   account.
 3. **Write the data in the transaction that moves its money** (``Claims.record``):
    households and members, enrolments, the clinical record and the historical claims,
    with the claims' payments on the ledger, in one transaction per ledger batch of claims
@@ -30,6 +31,7 @@ from thamani.claims.history import HistoricalClaim, Recorded
 from thamani.clinical.records import ClinicalBatch, Kind, Stored
 from thamani.db.engine import write_transaction
 from thamani.errors import Conflict, Forbidden, InvalidInput
+from thamani.interop import payers
 from thamani.interop.rooms import Progress, Rooms
 from thamani.interop.synthea import reading
 from thamani.interop.synthea.claims import read_claims, read_lines
@@ -45,20 +47,14 @@ from thamani.interop.synthea.people import (
 )
 from thamani.interop.synthea.reading import Sheet
 from thamani.ledger.codes import AccountCode
-from thamani.ledger.ids import derived_id
-from thamani.ledger.records import BATCH_MAX, Account
+from thamani.ledger.records import Account
 from thamani.money import Currency, currency
 from thamani.parties import store as party_store
 from thamani.parties.records import Actor, PartyKind, Scope
 from thamani.schemes import store as scheme_store
-from thamani.schemes.documents import HouseholdIn, MemberIn, ProgrammeDocument
+from thamani.schemes.documents import HouseholdIn, MemberIn
 from thamani.schemes.enrolment import enrol_many
 from thamani.schemes.records import Member
-
-#: Imported programmes pay for care on any date a source may record.
-VALID_FROM, VALID_TO = date(1850, 1, 1), date(2199, 12, 31)
-#: The one tariff level of an imported programme (its claims are not priced here).
-LEVEL = "any"
 
 
 @dataclass(slots=True)
@@ -188,11 +184,8 @@ class SyntheaImport:
         say("parties", 0, 1)
         ids, new_parties = self._parties(data)
         say("parties", 1, 1)
-        ledger = self._ledger(cur)
-        codes = self._programmes(data, ledger)
+        funding, accounts = self._payers(data, ids)
         say("programmes", 1, 1)
-        funding, accounts = self._accounts(data, ids, ledger, codes)
-        say("accounts", 1, 1)
         claims = [replace(c, provider_id=ids[c.provider_id]) for c in data.claims]
         written: dict[str, Any] = {}
 
@@ -236,90 +229,44 @@ class SyntheaImport:
             made[kind.value] = made.get(kind.value, 0) + 1
         return [0, *(found[r].id for r in refs)], made
 
-    def _ledger(self, cur: Currency) -> int:
-        """The import ledger of this currency, created the first time."""
-        name = f"imported-{cur.code.lower()}"
-        known = self.rooms.ledger.ledgers()
-        for info in known:
-            if info.name == name:
-                return info.ledger
-        number = max([99, *(i.ledger for i in known)]) + 1
-        self.rooms.ledger.create_ledger(
-            number, cur.code, name, f"care imported from outside, in {cur.code}"
-        )
-        return number
-
-    def _programmes(self, data: Export, ledger: int) -> dict[str, str]:
-        """A programme per payer (payer source id to programme code), accrediting every
-        organisation it paid (and those it accredited already)."""
+    def _payers(self, data: Export, ids: list[int]) -> tuple[dict[str, int], int]:
+        """A programme per payer on the import ledger, accrediting every organisation it
+        paid (and those it accredited already), with its funding source (its payer's money
+        outside the platform), and each paying patient's own account; returns the sources
+        by programme code and how many accounts were opened."""
         accredit: dict[str, set[str]] = {}
         for c in data.claims:
             accredit.setdefault(c.programme, set()).add(c.provider_reference)
             if c.secondary_programme:
                 accredit.setdefault(c.secondary_programme, set()).add(c.provider_reference)
-        schemes = self.rooms.schemes
-        out = {}
-        for payer in data.people.payers.values():
-            providers = set(accredit.get(payer.code, set()))
-            try:
-                old = schemes.programme(payer.code)
-                providers |= {a.provider_reference for a in old.providers}
-            except Exception:
-                pass
-            doc = ProgrammeDocument.model_validate(
-                {
-                    "code": payer.code,
-                    "name": payer.name[:200],
-                    "description": f"imported from Synthea payer {payer.source_id}",
-                    "kind": "savings" if payer.savings else "insurance",
-                    "currency": data.currency.code,
-                    "valid_from": VALID_FROM,
-                    "valid_to": VALID_TO,
-                    "funder": payer_reference(payer.source_id),
-                    "ledger": ledger,
-                    "levels": [LEVEL],
-                    "providers": [{"provider": r, "level": LEVEL} for r in sorted(providers)],
-                    "benefits": [
-                        {"code": "RECORDED", "name": "Care recorded by the source (not priced)"}
-                    ],
-                }
+        ledger = payers.import_ledger(self.rooms, data.currency)
+        wanted = [
+            payers.PayerProgramme(
+                code=payer.code,
+                name=payer.name,
+                description=f"imported from Synthea payer {payer.source_id}",
+                funder=payer_reference(payer.source_id),
+                funder_id=ids[payer.party],
+                funding="synthea-funding-source",
+                providers=frozenset(accredit.get(payer.code, set())),
+                savings=payer.savings,
+                benefit="Care recorded by the source (not priced)",
             )
-            schemes.define(doc, replace_existing=True)
-            out[payer.source_id] = payer.code
-        return out
-
-    def _accounts(
-        self, data: Export, ids: list[int], ledger: int, codes: dict[str, str]
-    ) -> tuple[dict[str, int], int]:
-        """Each programme's funding source (its payer's money outside the platform) and
-        each paying patient's own account; returns the sources by programme code and how
-        many accounts were opened."""
-        funding: dict[str, int] = {}
-        wanted: list[Account] = []
-        for payer in data.people.payers.values():
-            acct = derived_id("synthea-funding-source", payer.code)
-            funding[codes[payer.source_id]] = acct
-            wanted.append(
-                Account(acct, ledger, AccountCode.FUNDER_SOURCE, 0, owner_party_id=ids[payer.party])
-            )
+            for payer in data.people.payers.values()
+        ]
         paying = {c.member: c.patient_account_id for c in data.claims if c.patient_account_id
                   and any(x.patient_paid for x in c.lines)}  # fmt: skip
-        for sid, acct in sorted(paying.items()):
-            party = ids[data.people.patients[sid].party]
-            wanted.append(
-                Account(acct, ledger, AccountCode.PATIENT_WALLET, 0, owner_party_id=party)
+        wallets = [
+            Account(
+                acct,
+                ledger,
+                AccountCode.PATIENT_WALLET,
+                0,
+                owner_party_id=ids[data.people.patients[sid].party],
             )
-        opened = 0
-        for start in range(0, len(wanted), BATCH_MAX):
-            results = self.rooms.ledger.create_accounts(wanted[start : start + BATCH_MAX])
-            bad = [r for r in results if not r.recorded]
-            if bad:
-                raise Conflict(
-                    f"the ledger refused the import's accounts: {bad[0].value}",
-                    code="accounts_refused",
-                )
-            opened += sum(1 for r in results if r.value == "ok")
-        return funding, opened
+            for sid, acct in sorted(paying.items())
+        ]
+        return payers.register(self.rooms, data.currency, ledger, wanted, wallets)
 
     # -- the data ------------------------------------------------------------------------
 
