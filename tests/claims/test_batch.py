@@ -3,6 +3,7 @@ and a batch with one malformed claim stores nothing."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -148,3 +149,22 @@ def test_a_part_that_fails_to_store_stops_the_batch(
     assert len(stored) == 2  # the first part; nothing after the one that failed
     assert len(calls) == 2
     assert world.fund("national-insurance") == before - sum(c.payer for c in stored)
+
+
+def test_a_batch_leaves_no_reference_cycles(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Large batches run with the cyclic collector paused: what they make must be freed
+    # by reference counting alone.
+    monkeypatch.setattr(service, "BATCH_MAX", 4)  # parts stored while the next is decided
+    claims = [
+        claim("NI-3", "kcrh", [("PCM-500", 1)], day=date(2025, 5, 1 + k), dx=("R50.9",))
+        for k in range(6)
+    ]
+    gc.collect()
+    gc.disable()
+    try:
+        out = world.p.claims.submit_batch(claims)
+        cycles = gc.collect()
+    finally:
+        gc.enable()
+    assert len(out) == 6
+    assert cycles == 0

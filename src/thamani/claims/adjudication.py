@@ -60,6 +60,7 @@ def _reject_all(case: Case) -> None:
         )
         for x in case.claim.lines
     ]
+    case.totals = (sum(x.asked for x in case.lines), 0, 0, 0, 0, 0)
     case.status = _REJECTED
 
 
@@ -115,25 +116,28 @@ def record(case: Case, ctx: Context) -> None:
             last[x.code] = day
     paid, ded = case.paid, case.deductible
     if paid[0] or ded[0]:
-        _add(u.paid, paid)
-        _add(u.deductible, ded)
+        up, ud = u.paid, u.deductible
+        up[0] += paid[0]
+        up[1] += paid[1]
+        up[2] += paid[2]
+        ud[0] += ded[0]
+        ud[1] += ded[1]
+        ud[2] += ded[2]
     u.remember(day, case.provider_id, primary_category(case), book.history_days)
     if case.dup_key:
         u.keys.append(case.dup_key)
     u.dirty = True
     if book.policy_usage:
         p = ctx.policies.get(e.policy_id) or ctx.policy_of(e.policy_id)
-        _add(p.paid, paid)
-        _add(p.deductible, ded)
+        pp, pd = p.paid, p.deductible
+        pp[0] += paid[0]
+        pp[1] += paid[1]
+        pp[2] += paid[2]
+        pd[0] += ded[0]
+        pd[1] += ded[1]
+        pd[2] += ded[2]
         p.dirty = True
     ctx.stats.add(book.programme.id, case.provider_id, acc.level, valuated)
-
-
-def _add(into: list[int], delta: list[int]) -> None:
-    """Add a claim's money to counters of the three buckets."""
-    into[0] += delta[0]
-    into[1] += delta[1]
-    into[2] += delta[2]
 
 
 def release(

@@ -65,6 +65,12 @@ def collector_paused(claims: int) -> Iterator[None]:
     generation walks them all, which costs more than the adjudication itself. The
     records made here form no reference cycles (reference counting frees them), so
     nothing accumulates; the collector is switched back on when the batch ends.
+
+    The objects the batch leaves (its results, hundreds of thousands) would then be
+    walked at once by the first collection of the youngest generation: they are moved
+    to the oldest generation instead (``gc.freeze`` then ``gc.unfreeze``), as if they
+    had survived the collections they missed; a full collection still looks at them.
+    This is skipped when something else keeps frozen objects (``gc.freeze`` of its own).
     """
     pause = claims >= QUIET_GC_FROM and gc.isenabled()
     if pause:
@@ -73,6 +79,9 @@ def collector_paused(claims: int) -> Iterator[None]:
         yield
     finally:
         if pause:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -218,21 +227,15 @@ def decide(
 
 
 def _decided(case: Case, raw: bytes, claim_id: int, now_ns: int) -> Decided:
-    asked = valuated = payer = co_pay = ded = nc = 0
-    for x in case.lines:
-        asked += x.asked
-        valuated += x.valuated
-        payer += x.payer
-        co_pay += x.co_pay
-        ded += x.deductible
-        nc += x.not_covered
+    totals = case.totals
+    payer = totals[2]
     d = Decided(
         case,
         claim_id,
         0,
         raw,
         payload.digest(raw),
-        (asked, valuated, payer, co_pay, ded, nc),
+        totals,
         findings=list(case.findings),
         status=case.status,
     )
@@ -473,40 +476,46 @@ def claim_of(d: Decided, currency: str, programme_code: str, now_ns: int) -> Cla
     asked, valuated, payer, co_pay, ded, nc = d.totals
     e = c.enrolment
     m = c.member
-    return Claim(
-        d.id,
-        claim.use,
-        d.status,
-        c.book.programme.id if c.book else c.programme_id,
-        programme_code,
-        currency,
-        c.provider_id,
-        m.id if m else None,
-        claim.member,
-        e.id if e else None,
-        claim.reference,
-        claim.encounter.start,
-        claim.encounter.encounter_class,
-        tuple(c.lines),
-        asked,
-        valuated,
-        payer,
-        co_pay,
-        ded,
-        nc,
-        tuple(d.findings),
-        tuple(c.flags),
-        claim.preauth_id,
-        d.reserved,
-        d.expires_at,
-        now_ns,
-        now_ns,
-        d.paid_at,
-        None,
-        d.settlement,
-        claim.encounter,
-        d.no,
+    return _new_tuple(  # a ``Claim`` from its values in order (one per claim of a batch)
+        Claim,
+        (
+            d.id,
+            claim.use,
+            d.status,
+            c.book.programme.id if c.book else c.programme_id,
+            programme_code,
+            currency,
+            c.provider_id,
+            m.id if m else None,
+            claim.member,
+            e.id if e else None,
+            claim.reference,
+            claim.encounter.start,
+            claim.encounter.encounter_class,
+            tuple(c.lines),
+            asked,
+            valuated,
+            payer,
+            co_pay,
+            ded,
+            nc,
+            tuple(d.findings),
+            tuple(c.flags),
+            claim.preauth_id,
+            d.reserved,
+            d.expires_at,
+            now_ns,
+            now_ns,
+            d.paid_at,
+            None,
+            d.settlement,
+            claim.encounter,
+            d.no,
+        ),
     )
+
+
+_new_tuple = tuple.__new__
 
 
 def inputs_payloads(inputs: Sequence[ClaimInput]) -> list[bytes]:

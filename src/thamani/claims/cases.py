@@ -117,6 +117,8 @@ class Case:
     lines: adjudicated lines (after valuation).
     visits: visit kinds the claim counts as (``thamani.claims.usage`` bits).
     paid, deductible: per-bucket money this claim adds to the member's and policy's usage.
+    totals: asked, valuated, payer, co_pay, deductible and not_covered over the lines
+        (set with ``lines``).
     preauth: the pre-authorisation the claim names, when found.
     status: the outcome.
     """
@@ -145,6 +147,7 @@ class Case:
     deductible: list[int] = field(default_factory=lambda: [0, 0, 0])
     preauth: Preauth | None = None
     status: ClaimStatus = ClaimStatus.ENTERED
+    totals: tuple[int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0)
 
     @classmethod
     def of(cls, claim: ClaimInput, provider_id: int, programme_id: int) -> Case:

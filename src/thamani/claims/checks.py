@@ -140,17 +140,29 @@ def accredited(case: Case, ctx: Context) -> Sequence[Finding]:
     return NONE
 
 
+#: Each diagnosis code as written, by edition: (valid, has a plausibility edit); a batch
+#: names the same codes over and over.
+_CODES: dict[tuple[str, str], tuple[bool, bool]] = {}
+_CODES_MAX = 100_000
+
+
 def diagnosis_codes(case: Case, ctx: Context) -> Sequence[Finding]:
     """Every diagnosis must be a real ICD-10 code that fits the member's sex and age."""
     edition = case.book.programme.icd if case.book else IcdEdition.WHO
-    codes = diagnoses.code_list(edition)
     out: list[Finding] = []
     m = case.member
     for d in case.claim.encounter.diagnoses:
-        code = d.code.upper().replace(".", "").strip()
-        if code not in codes:
+        key = (d.code, edition._value_)
+        known = _CODES.get(key)
+        if known is None:
+            code = d.code.upper().replace(".", "").strip()
+            valid = code in diagnoses.code_list(edition)
+            known = (valid, valid and diagnoses.edit_of(code[:3]) is not None)
+            if len(_CODES) < _CODES_MAX:
+                _CODES[key] = known
+        if not known[0]:
             out.append(_f(Reason.DIAGNOSIS_INVALID, f"{d.code} is not a code of {edition.value}"))
-        elif m is not None and diagnoses.edit_of(code[:3]) is not None:
+        elif m is not None and known[1]:
             bad = diagnoses.implausibility(d.code, m.sex, case.age)
             if bad is not None:
                 out.append(_f(Reason.DIAGNOSIS_IMPLAUSIBLE, bad.message))
@@ -393,8 +405,10 @@ def visit_limit(case: Case, ctx: Context) -> Sequence[Finding]:
     u = ctx.usage.get(e.id)
     limits = book.programme.limits
     for bit, counter, limit_name, words in _KINDS:
+        if not bits & bit:
+            continue
         limit = getattr(limits, limit_name)
-        if limit is None or not bits & bit:
+        if limit is None:
             continue
         used = getattr(u, counter) if u is not None else 0
         if used + 1 > limit:

@@ -96,7 +96,7 @@ def cost_outlier(case: Case, ctx: Context) -> Sequence[Finding]:
     if not rules.outlier_factor_bp:
         return NONE
     pid = book.programme.id
-    cost = sum(x.valuated for x in case.lines)
+    cost = case.totals[1]
     own = ctx.stats.own.get((pid, case.provider_id), [0, 0])
     group = ctx.stats.peers.get((pid, acc.level), [0, 0])
     own_n, own_total = own[0] + 1, own[1] + cost

@@ -28,7 +28,6 @@ from typing import Any
 from thamani.claims.cases import Case, Context
 from thamani.claims.reasons import Reason
 from thamani.claims.records import Finding, Line, LineStatus
-from thamani.claims.rulebook import Caps
 from thamani.money import format_amount
 from thamani.schemes.records import EncounterClass, Share
 
@@ -40,29 +39,6 @@ def member_part(valuated: int, quantity: int, share: Share) -> int:
     if share.co_pay is not None:
         return min(share.co_pay * quantity, valuated)
     return 0
-
-
-def _owed(caps: Caps, used: list[int], extra: list[int] | None = None) -> int:
-    """The most still owed towards any of these deductible caps (0 when all are met)."""
-    owed = 0
-    for bucket, cap in caps:
-        left = cap - used[bucket] - (extra[bucket] if extra is not None else 0)
-        if left > owed:
-            owed = left
-    return owed
-
-
-def _left(
-    caps: Caps, used: list[int], best: int | None, extra: list[int] | None = None
-) -> int | None:
-    """The least left under any of these ceiling caps (``best`` so far; None: no cap)."""
-    for bucket, cap in caps:
-        left = cap - used[bucket] - (extra[bucket] if extra is not None else 0)
-        if left < 0:
-            left = 0
-        if best is None or left < best:
-            best = left
-    return best
 
 
 def valuate(case: Case, ctx: Context) -> None:
@@ -86,20 +62,34 @@ def valuate(case: Case, ctx: Context) -> None:
     if dm or dt or dp or cm or ct or cp:
         u = ctx.usage.get(e.id)
         pu = ctx.policies.get(e.policy_id) if (dp or cp) else None
-        zero = [0, 0, 0]
+        zero = _ZERO
         m_paid, m_ded = (u.paid, u.deductible) if u is not None else (zero, zero)
         p_paid, p_ded = (pu.paid, pu.deductible) if pu is not None else (zero, zero)
-        owed = max(_owed(dm, m_ded), _owed(dt, zero), _owed(dp, p_ded))
-        left = _left(cp, p_paid, _left(ct, zero, _left(cm, m_paid, None)))
+        # The most still owed towards any deductible (0 when all are met), and the least
+        # left under any ceiling (None: no ceiling); a treatment starts from nothing used.
+        for caps, used in ((dm, m_ded), (dt, zero), (dp, p_ded)):
+            for bucket, cap in caps:
+                more = cap - used[bucket]
+                if more > owed:
+                    owed = more
+        for caps, used in ((cm, m_paid), (ct, zero), (cp, p_paid)):
+            for bucket, cap in caps:
+                room = cap - used[bucket]
+                if room < 0:
+                    room = 0
+                if left is None or room < left:
+                    left = room
     split = 1 if hospital else 2
     cur = book.programme.currency
     t_paid, t_ded = case.paid, case.deductible
     specs, findings = case.specs, case.line_findings
     out: list[Line] = []
     append = out.append
+    s_asked = s_valuated = s_payer = s_co_pay = s_ded = s_nc = 0
     for i, x in enumerate(case.claim.lines):
         quantity = x.quantity
         asked = x.unit_price * quantity
+        s_asked += asked
         finding = findings[i]
         spec = specs[i]
         if finding is not None or spec is None or spec.price is None:
@@ -138,6 +128,11 @@ def valuate(case: Case, ctx: Context) -> None:
             t_paid[split] += payer
             t_ded[0] += deductible
             t_ded[split] += deductible
+        s_valuated += valuated
+        s_payer += payer
+        s_co_pay += co_pay
+        s_ded += deductible
+        s_nc += not_covered
         append(
             _line(
                 (
@@ -159,6 +154,7 @@ def valuate(case: Case, ctx: Context) -> None:
         if status is _REJECTED:
             findings[i] = Finding(reason or "", message or "", x.sequence)
     case.lines = out
+    case.totals = (s_asked, s_valuated, s_payer, s_co_pay, s_ded, s_nc)
 
 
 def _line(values: tuple[Any, ...]) -> Line:
@@ -168,6 +164,7 @@ def _line(values: tuple[Any, ...]) -> Line:
 
 
 _new_tuple = tuple.__new__
+_ZERO = (0, 0, 0)
 _ACCEPTED = LineStatus.ACCEPTED
 _REJECTED = LineStatus.REJECTED
 _PARTIAL = LineStatus.PARTIAL
