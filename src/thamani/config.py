@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     """Transfers written before the per-account statement index is brought up to date."""
     sqlite_synchronous: str = "FULL"
     """SQLite's durability: FULL means a committed batch is on disk."""
+    sqlite_wal_autocheckpoint: int = Field(default=16_384, ge=0)
+    """Pages (4 KiB) the write-ahead log grows to before a commit copies it into the
+    database (0: never on its own). Each such copy runs inside the commit that crosses the
+    mark, holding the write lock: a larger log copies less often, and copies a page
+    written many times once. Durability is unchanged (the log is flushed at every commit)."""
 
     claim_workers: int = Field(default=0, ge=0, le=64)
     """Worker processes that share a large claims batch (0: one per core, at most four)."""

@@ -48,6 +48,7 @@ from thamani.claims.settlement import (
     MAX_CHAINS,
     Hold,
     Payment,
+    Recorder,
     Settled,
     Settlement,
 )
@@ -490,6 +491,9 @@ class Claims:
         saved = batch.changed(ctx)
         holds, held, payments, paying = batch.holds_and_payments(decided, now)
         released = batch.releases_of(decided, now)
+        # The rows are made here, on the deciding thread: the storing thread, which
+        # waits for the store's write lock, is the busier of the two.
+        write = batch.recorder(decided, held, paying, saved, submitted_by, now, released)
         return ctx, _Part(
             now,
             len(claims),
@@ -503,7 +507,7 @@ class Claims:
             payments,
             paying,
             released,
-            saved,
+            write,
             submitted_by,
         )
 
@@ -512,18 +516,9 @@ class Claims:
         transaction); one ``Claim`` (or Conflict) per claim of the part (with ``wire``,
         the claim's wire form)."""
         now = part.now
-        write = batch.recorder(
-            part.decided,
-            part.held,
-            part.paying,
-            part.saved,
-            part.submitted_by,
-            now,
-            part.released,
-        )
         voids = [(d.id, d.case.preauth.id) for d in part.released if d.case.preauth]
         try:
-            self.settlement.settle(part.holds, part.payments, write, voids)
+            self.settlement.settle(part.holds, part.payments, part.write, voids)
         except SQLIntegrityError:
             raise Conflict(
                 "a claim with one of these references was stored meanwhile; submit again",
@@ -1149,8 +1144,8 @@ class _Part:
     conflicts: index -> the Conflict of a reference reused for a different claim.
     decided: the decided claims, in the order of ``fresh``. books: the rules they were
     decided by. holds, held, payments, paying, released: what the ledger is asked
-    (``batch.holds_and_payments``, ``batch.releases_of``). saved: the counters' rows.
-    submitted_by: the submitting party.
+    (``batch.holds_and_payments``, ``batch.releases_of``). write: what stores it inside
+    the ledger's commit (``batch.recorder``). submitted_by: the submitting party.
     """
 
     now: int
@@ -1165,7 +1160,7 @@ class _Part:
     payments: list[Payment]
     paying: list[batch.Decided]
     released: list[batch.Decided]
-    saved: batch.Saved
+    write: Recorder
     submitted_by: int | None
 
 

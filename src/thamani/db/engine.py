@@ -71,6 +71,7 @@ def _sqlite_engine(settings: Settings, database: str | None) -> Engine:
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute("PRAGMA cache_size=-131072")
         cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute(f"PRAGMA wal_autocheckpoint={int(settings.sqlite_wal_autocheckpoint)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
