@@ -15,16 +15,19 @@ from thamani.channels.mobile_money import FakeOperator
 from thamani.channels.mpesa import MpesaC2B
 from thamani.claims.service import Claims
 from thamani.claims.settlement import LedgerSettlement
+from thamani.clinical.service import Clinical
 from thamani.clock import Clock, SystemClock
 from thamani.config import Environment, Settings
 from thamani.db.engine import make_engine
 from thamani.db.migrate import upgrade
+from thamani.interop.fhir.service import Fhir
 from thamani.ledger.keys import Signer, load_signer
 from thamani.ledger.service import Ledger
 from thamani.ledger.verify import VerifyReport, verify
 from thamani.parties.service import Parties
 from thamani.pool.service import Pool
 from thamani.schemes.service import Schemes
+from thamani.synth.load import RegionLoader
 from thamani.wallets.service import Wallets
 
 
@@ -44,6 +47,8 @@ class Platform:
     mpesa: the receiver of M-Pesa C2B callbacks.
     schemes: programmes, enrolment and coverage.
     claims: claims, pre-authorisations and review.
+    clinical: the clinical record (encounters, conditions, observations, medicines...).
+    synth: loads a generated synthetic region into the store through the rooms above.
     """
 
     settings: Settings
@@ -58,6 +63,13 @@ class Platform:
     mpesa: MpesaC2B
     schemes: Schemes
     claims: Claims
+    clinical: Clinical
+    synth: RegionLoader
+
+    @property
+    def fhir(self) -> Fhir:
+        """FHIR R4 import (Bundles, Bulk NDJSON) and Bulk Data export."""
+        return Fhir(self)
 
     def verify_ledger(self, **kwargs: object) -> VerifyReport:
         """Verify the whole ledger against this platform's trusted keys."""
@@ -90,6 +102,10 @@ def open_platform(
     gateway = None if settings.environment is Environment.PRODUCTION else FakeOperator()
     wallets = Wallets(engine, ledger, parties, settings, clk, gateway)
     pool = Pool(engine, settings, clk)
+    capacity = Capacity(engine, clk)
+    schemes = Schemes(engine, ledger, clk)
+    claims = Claims(engine, LedgerSettlement(ledger), clk, settings, pool)
+    clinical = Clinical(engine, clk)
     return Platform(
         settings=settings,
         engine=engine,
@@ -100,7 +116,11 @@ def open_platform(
         wallets=wallets,
         pool=pool,
         mpesa=MpesaC2B(wallets, settings),
-        capacity=Capacity(engine, clk),
-        schemes=Schemes(engine, ledger, clk),
-        claims=Claims(engine, LedgerSettlement(ledger), clk, settings, pool),
+        capacity=capacity,
+        schemes=schemes,
+        claims=claims,
+        clinical=clinical,
+        synth=RegionLoader(
+            engine, ledger, parties, schemes, wallets, claims, capacity, clinical, settings, clk
+        ),
     )

@@ -192,7 +192,7 @@ def test_malformed_fhir_answers_an_operation_outcome_and_stores_nothing(api: Api
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["expression"] == ["Claim.item[0].quantity.value"]
     r = api.client.post("/fhir/Claim", content=b"{not json", headers=api.auth("kcrh"))
-    assert (r.status_code, r.json()["issue"][0]["code"]) == (422, "structure")
+    assert (r.status_code, r.json()["issue"][0]["code"]) == (400, "structure")
     r = api.client.post("/fhir/Claim", json=resource)
     assert (r.status_code, r.json()["resourceType"]) == (401, "OperationOutcome")
     assert api.client.get("/v1/claims", headers=api.auth("admin")).json() == []

@@ -79,3 +79,22 @@ def test_groups_hold_whole_households_in_order_largest_first() -> None:
     sizes = [len(g) for g in groups]
     assert sizes[0] >= 10_000 > sizes[-1]
     assert all(parallel.GROUP_MIN <= s <= parallel.GROUP_MAX + 997 for s in sizes[:-1])
+
+
+def test_workers_are_started_ahead_only_for_large_batches(
+    shared: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 4)
+    claims = shared.p.claims
+    pool = claims._pool
+    assert pool is not None
+    claims.prepare_workers(3)
+    assert pool._pool is None
+    claims.prepare_workers(4)
+    assert pool._pool is not None
+    out = claims.submit_batch(
+        [claim("NI-2", "kcrh", ["OPD-CONSULT"], day=date(2025, 6, d)) for d in (1, 2, 3, 4)]
+    )
+    assert len(out) == 4
+    assert {c.status for c in out} <= {ClaimStatus.PAID, ClaimStatus.IN_REVIEW}
+    assert out[0].status is ClaimStatus.PAID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,19 @@ def balances(settings: Settings, account_id: int) -> tuple[int, int, int, int]:
 
 
 def test_the_demo_runs_and_its_books_verify(tmp_path: Path) -> None:
-    r = run_cli("--data-dir", str(tmp_path), "demo")
+    r = run_cli("--data-dir", str(tmp_path), "demo", "--people", "1500")
     assert r.exit_code == 0, r.output
     assert "The books are verified from the first record" in r.stdout
+    # The real-data steps, between the claims and the waiting lists, each ending well.
+    titles = re.findall(r"^([✓✗]) \d+\. (.+)$", r.stdout, re.MULTILINE)
+    real = [t for t in titles if t[1].startswith(("Real ", "A malformed FHIR", "Imported again",
+                                                    "Out as FHIR"))]  # fmt: skip
+    assert [mark for mark, _ in real] == ["✓"] * 5, real
+    names = [t for _, t in titles]
+    assert names.index(real[0][1]) > names.index("Providers' systems speak FHIR R4")
+    assert names.index(real[-1][1]) < names.index(
+        "Capacity needed, by specialty (queueing formulas)"
+    )
     assert "✗" not in r.stdout
     again = run_cli("--data-dir", str(tmp_path / "demo"), "ledger", "verify", "--json")
     assert again.exit_code == 0, again.output

@@ -11,7 +11,7 @@ import pytest
 from tests.worlds import World, build, claim
 from thamani.claims.records import ClaimStatus
 from thamani.clock import ManualClock
-from thamani.errors import Conflict, InvalidInput, NotFound
+from thamani.errors import Conflict, Forbidden, InvalidInput, NotFound
 from thamani.platform import Platform
 from thamani.schemes.documents import parse_enrolment
 
@@ -132,3 +132,25 @@ def test_who_sees_whose_cover(world: World) -> None:
     assert [c.member.reference for c in world.p.schemes.coverage_of(actor("member:LM-1"))] == [
         "LM-1"
     ]
+
+
+def test_a_death_ends_the_members_cover_once(world: World) -> None:
+    died = date(2025, 8, 3)
+    assert world.p.schemes.end_cover([("NI-2", died)]) == 1
+    (cover,) = world.p.schemes.coverage("NI-2")
+    assert (cover.enrolment.start, cover.enrolment.end) == (date(2025, 1, 1), died)
+    assert world.p.schemes.coverage("NI-2", date(2025, 8, 4)) == []
+    assert world.p.schemes.end_cover([("NI-2", died)]) == 0
+    (other,) = world.p.schemes.coverage("NI-1")
+    assert other.enrolment.end == date(2025, 12, 31)
+
+
+def test_ending_cover_names_an_unknown_member_and_needs_an_admin(world: World) -> None:
+    with pytest.raises(InvalidInput) as e:
+        world.p.schemes.end_cover([("NI-1", date(2025, 8, 3)), ("NI-404", date(2025, 8, 3))])
+    assert e.value.where == "ends[1]"
+    (cover,) = world.p.schemes.coverage("NI-1")
+    assert cover.enrolment.end == date(2025, 12, 31)
+    payer = world.p.parties.actor(world.insurer)
+    with pytest.raises(Forbidden):
+        world.p.schemes.end_cover([("NI-1", date(2025, 8, 3))], payer)

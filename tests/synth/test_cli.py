@@ -8,6 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.cli.invoke import run_cli
 from thamani.cli.main import app
 
 runner = CliRunner()
@@ -26,10 +27,26 @@ def test_synth_writes_parquet_files(tmp_path: Path) -> None:
     assert (out / "region.json").exists()
 
 
-def test_synth_without_out_says_the_store_path_is_not_there_yet() -> None:
-    result = runner.invoke(app, ["synth", "--people", "100"])
-    assert result.exit_code == 1
-    assert "claims integration" in result.output
+def test_synth_without_out_loads_the_region_into_the_store(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    args = [*data, "synth", "--people", "300", "--seed", "2", "--json"]
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["people"] == 300
+    assert summary["loaded"]["providers"] > 0
+    assert summary["claims"]["submitted"] == sum(
+        p["claims"] for p in summary["programmes"].values()
+    )
+    assert summary["claims_per_second"] > 0
+    again = run_cli(*args)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["already_loaded"] is True
+    other = run_cli(*data, "synth", "--people", "300", "--seed", "3")
+    assert other.exit_code == 4
+    assert "holds the synthetic region" in other.output
+    shown = run_cli(*data, "claim", "list", "--json")
+    assert shown.exit_code == 0, shown.output
 
 
 def test_a_misspelt_parameter_is_named(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from thamani.synth import Region
+from thamani.synth import Parameters, Region, generate
 from thamani.synth.schema import TABLES
 
 
@@ -129,3 +129,13 @@ def test_no_duplicate_claims(county: Region) -> None:
         [enc["person_id"], enc["facility_id"], enc["kind"], enc["start_date"].astype(np.int64)]
     )
     assert np.unique(key, axis=1).shape[1] == len(enc)
+
+
+@pytest.mark.parametrize("people", [1, 5, 40])
+def test_a_tiny_region_is_generated_whole(params: Parameters, people: int) -> None:
+    """Too few people for a pregnancy or an airway disease: the tables are there, empty."""
+    r = generate(params, people, 1, 3)
+    assert len(r["people"]) >= people
+    assert len(r["facilities"]) > 0
+    assert (r["encounters"]["cost"] >= 0).all()
+    assert len(r["enrolments"]) == len(r["enrolments"]["member_number"])

@@ -2,7 +2,9 @@
 answers is an ``OperationOutcome`` (``application/fhir+json``), not a problem document.
 
 - ``POST /fhir/Claim``: a Claim (use ``claim`` or ``preauthorization``) -> ClaimResponse.
-- ``POST /fhir``: a Bundle (batch) of Claims -> a batch-response Bundle of ClaimResponses.
+- ``POST /fhir``: a Bundle: a batch of Claims -> a batch-response Bundle of ClaimResponses;
+  a transaction or collection -> imported, a transaction-response Bundle (see
+  ``thamani.api.routers.fhir``).
 - ``GET /fhir/ClaimResponse/{id}``, ``GET /fhir/ExplanationOfBenefit/{id}`` (settled claims).
 - ``GET /fhir/Coverage?patient=<member number>``, ``GET /fhir/Coverage/{id}``.
 """
@@ -12,30 +14,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from thamani.api.deps import platform, require
+from thamani.api.routers import fhir
+from thamani.api.routers.fhir import FhirResponse, read_body
 from thamani.errors import InvalidInput, NotFound, ThamaniError
 from thamani.interop.fhir.claims import claim_response, explanation_of_benefit, read_claim
-from thamani.interop.fhir.coverage import bundle_entries, coverage_resource, response_bundle
-from thamani.interop.fhir.outcomes import FhirError, Issue, from_error, operation_outcome
+from thamani.interop.fhir.coverage import coverage_resource
+from thamani.interop.fhir.outcomes import Issue, from_error, operation_outcome
 from thamani.ledger.ids import parse_id
 from thamani.parties.records import Actor, Scope
 from thamani.platform import Platform
-
-MEDIA_TYPE = "application/fhir+json"
-
-
-class FhirResponse(Response):
-    media_type = MEDIA_TYPE
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
 
 
 def _outcome(issues: list[Issue], status: int) -> FhirResponse:
@@ -76,13 +69,6 @@ def create_fhir_app(plat: Platform) -> FastAPI:
         ]
         return _outcome(issues or [Issue("invalid", "invalid request")], 422)
 
-    async def _body(request: Request) -> Any:
-        raw = await request.body()
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError as e:
-            raise FhirError([Issue("structure", f"the body is not JSON: {e}")]) from None
-
     @app.post("/Claim", tags=["fhir"])
     async def post_claim(
         request: Request,
@@ -90,7 +76,7 @@ def create_fhir_app(plat: Platform) -> FastAPI:
         who: Actor = Depends(require(Scope.CLAIMS_WRITE)),
     ) -> FhirResponse:
         """Adjudicate one Claim and answer its ClaimResponse."""
-        resource = await _body(request)
+        resource = await read_body(request)
 
         def work() -> dict[str, Any]:
             claim = read_claim(resource, p.schemes.currency_of)
@@ -98,32 +84,6 @@ def create_fhir_app(plat: Platform) -> FastAPI:
             return claim_response(done, claim.provider)
 
         return FhirResponse(await run_in_threadpool(work), status_code=201)
-
-    @app.post("/", tags=["fhir"])
-    async def post_bundle(
-        request: Request,
-        p: Platform = Depends(platform),
-        who: Actor = Depends(require(Scope.CLAIMS_WRITE)),
-    ) -> FhirResponse:
-        """A batch Bundle of Claims: every Claim is read first (one malformed entry and
-        nothing is stored), then all are adjudicated together."""
-        bundle = await _body(request)
-
-        def work() -> dict[str, Any]:
-            resources = bundle_entries(bundle)
-            claims = [
-                read_claim(r, p.schemes.currency_of, f"Bundle.entry[{k}].resource")
-                for k, r in enumerate(resources)
-            ]
-            done = p.claims.submit_batch(claims, who)
-            return response_bundle(
-                [
-                    ("201 Created", claim_response(d, c.provider))
-                    for d, c in zip(done, claims, strict=True)
-                ]
-            )
-
-        return FhirResponse(await run_in_threadpool(work))
 
     @app.get("/ClaimResponse/{claim_id}", tags=["fhir"])
     def get_claim_response(
@@ -176,6 +136,7 @@ def create_fhir_app(plat: Platform) -> FastAPI:
         today = datetime.fromtimestamp(p.clock.now_ns() / 1e9, tz=UTC).date().isoformat()
         return FhirResponse(coverage_resource(c, _reference(p, c.funder_id), today))
 
+    app.include_router(fhir.router)
     return app
 
 

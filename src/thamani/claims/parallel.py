@@ -101,8 +101,7 @@ class WorkerPool:
         self.size = size
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, items: list[Item], now_ns: int, submitted_by: int | None) -> Future[Any]:
-        """Send a group to a worker; ``results`` gives what it decided."""
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.size,
@@ -110,7 +109,19 @@ class WorkerPool:
                 initializer=_start,
                 initargs=(self.settings,),
             )
-        return self._pool.submit(_adjudicate, items, now_ns, submitted_by)
+        return self._pool
+
+    def submit(self, items: list[Item], now_ns: int, submitted_by: int | None) -> Future[Any]:
+        """Send a group to a worker; ``results`` gives what it decided."""
+        return self._executor().submit(_adjudicate, items, now_ns, submitted_by)
+
+    def warm(self) -> None:
+        """Start the workers now, in the background (a process takes a second or two to
+        import and open the store): what a caller does before other work when it knows a
+        large batch is coming."""
+        pool = self._executor()
+        for _ in range(self.size):
+            pool.submit(_ready)
 
     @staticmethod
     def results(future: Future[Any]) -> list[tuple[int, tuple[Any, ...]]]:
@@ -254,6 +265,11 @@ def _start(settings: Settings) -> None:
     clock = ManualClock()
     _STATE["clock"] = clock
     _STATE["platform"] = open_platform(settings, clock=clock, migrate=False)
+
+
+def _ready() -> bool:
+    """Nothing: a worker that ran it has started."""
+    return True
 
 
 def _adjudicate(

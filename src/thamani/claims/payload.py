@@ -20,6 +20,8 @@ from thamani.claims.records import (
     ClaimUse,
     Diagnosis,
     Encounter,
+    History,
+    HistoryLine,
     LabResult,
     LineInput,
     Vital,
@@ -28,9 +30,11 @@ from thamani.schemes.records import CareType, EncounterClass
 
 
 def to_list(c: ClaimInput) -> list[Any]:
-    """The claim as nested arrays, positions fixed (see ``loads``)."""
+    """The claim as nested arrays, positions fixed (see ``loads``). A diagnosis with a
+    system has it as a third element; a historical claim has an eleventh element, its
+    history."""
     e = c.encounter
-    return [
+    out: list[Any] = [
         1,
         c.use.value,
         c.provider,
@@ -45,13 +49,19 @@ def to_list(c: ClaimInput) -> list[Any]:
             e.start,
             e.end,
             e.practitioner,
-            [[d.code, d.primary] for d in e.diagnoses],
+            [[d.code, d.primary] if d.system is None else list(d) for d in e.diagnoses],
             [[x.name, x.value, x.unit, x.loinc, x.item_code] for x in e.labs],
             [[x.name, x.value, x.unit, x.loinc] for x in e.vitals],
             [[a.question, a.answer] for a in e.answers],
         ],
         [[x.sequence, x.code, x.quantity, x.unit_price, x.atc, x.loinc] for x in c.lines],
     ]
+    h = c.history
+    if h is not None:
+        out.append(
+            [h.source, h.status, h.secondary_programme, [list(x) for x in h.lines], h.encounter]
+        )
+    return out
 
 
 def dumps(c: ClaimInput) -> bytes:
@@ -69,7 +79,15 @@ _USES = {u.value: u for u in ClaimUse}
 
 
 def loads(raw: str | bytes) -> ClaimInput:
-    _v, use, provider, member, programme, coverage, reference, preauth, e, lines = orjson.loads(raw)
+    _v, use, provider, member, programme, coverage, reference, preauth, e, lines, *more = (
+        orjson.loads(raw)
+    )
+    history = None
+    if more:
+        source, status, secondary, extra, encounter = more[0]
+        history = History(
+            source, status, secondary, tuple(HistoryLine(*x) for x in extra), encounter
+        )
     cls, care, start, end, practitioner, dx, labs, vitals, answers = e
     return ClaimInput(
         _USES[use],
@@ -81,7 +99,7 @@ def loads(raw: str | bytes) -> ClaimInput:
             date.fromisoformat(start),
             date.fromisoformat(end) if end else None,
             practitioner,
-            tuple([Diagnosis(code, primary) for code, primary in dx]),
+            tuple([Diagnosis(*d) for d in dx]),
             tuple([LabResult(*x) for x in labs]) if labs else (),
             tuple([Vital(*x) for x in vitals]) if vitals else (),
             tuple([Answer(q, a) for q, a in answers]) if answers else (),
@@ -91,4 +109,5 @@ def loads(raw: str | bytes) -> ClaimInput:
         coverage,
         reference,
         int(preauth) if preauth else 0,
+        history,
     )

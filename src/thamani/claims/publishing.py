@@ -106,6 +106,7 @@ class Publisher:
         self.pool = pool
         self._waiting: list[Claim] = []
         self._lock = threading.Lock()
+        self._handing = threading.Lock()
         self._timer: threading.Timer | None = None
         self._warmed = False
 
@@ -130,17 +131,20 @@ class Publisher:
                 self._timer.start()
 
     def flush(self) -> None:
-        with self._lock:
-            waiting, self._waiting = self._waiting, []
-            self._timer = None
-        if not waiting:
-            return
-        try:
-            self.warm()
-            for start in range(0, len(waiting), CHUNK):
-                self.now(waiting[start : start + CHUNK])
-        except Exception:  # pragma: no cover - logged; `thamani claim publish` repairs it
-            log.exception("handing %d claims to the data pool failed", len(waiting))
+        """Hand over what waits; a flush running in the background is waited for first
+        (so ``close`` returns only once everything was handed over)."""
+        with self._handing:
+            with self._lock:
+                waiting, self._waiting = self._waiting, []
+                self._timer = None
+            if not waiting:
+                return
+            try:
+                self.warm()
+                for start in range(0, len(waiting), CHUNK):
+                    self.now(waiting[start : start + CHUNK])
+            except Exception:  # pragma: no cover - logged; `thamani claim publish` repairs it
+                log.exception("handing %d claims to the data pool failed", len(waiting))
 
     def warm(self) -> None:
         """Load what the pool's first append would load while holding the store's write

@@ -51,6 +51,9 @@ class ClaimStatus(enum.IntEnum):
     """A pre-authorisation holding its reservation (a pending transfer)."""
     CLOSED = 9
     """A pre-authorisation used by its claim (posted) or released (voided)."""
+    BILLED = 10
+    """A historical claim (``Claims.record``) billed and not fully paid when its source
+    recorded it; nothing in Thamani pays it later."""
 
     @property
     def label(self) -> str:
@@ -72,14 +75,18 @@ LINE_STATUS: dict[str, LineStatus] = {s.value: s for s in LineStatus}
 
 
 class Diagnosis(NamedTuple):
-    """An ICD-10 diagnosis (edition given by the programme).
+    """A diagnosis: ICD-10 (edition given by the programme) unless ``system`` says
+    otherwise.
 
     code: the code, with or without its dot (``O80``, ``E11.9``, ``E119``).
     primary: the main reason for the encounter.
+    system: the code system's URI when it is not the programme's ICD-10 (a historical
+        claim's SNOMED CT code, say); None for ICD-10.
     """
 
     code: str
     primary: bool = False
+    system: str | None = None
 
 
 class LabResult(NamedTuple):
@@ -184,6 +191,8 @@ class ClaimInput:
     reference: the provider's own number for the claim; resubmitting the same reference
         with the same content returns the stored claim (exactly once).
     preauth_id: the pre-authorisation this claim is made under (0: none).
+    history: for a historical claim (``Claims.record``), what its source recorded beyond
+        the claim itself; None for a claim submitted here.
     """
 
     use: ClaimUse
@@ -195,6 +204,38 @@ class ClaimInput:
     coverage: int | None = None
     reference: str | None = None
     preauth_id: int = 0
+    history: History | None = None
+
+
+class HistoryLine(NamedTuple):
+    """What a historical claim's source recorded about one line.
+
+    system: the URI of the line code's system (SNOMED CT, RxNorm...).
+    display: the line's text.
+    secondary: what the secondary payer paid, minor units.
+    """
+
+    system: str | None
+    display: str
+    secondary: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A historical claim's record of its source (see ``thamani.claims.history``).
+
+    source: the system it came from (``synthea``, ``fhir``).
+    status: its status there (``CLOSED``, ``BILLED``).
+    secondary_programme: the code of the programme that paid second ("" when none).
+    lines: per line, in the claim's order.
+    encounter: the source's id of the encounter the claim is for ("" when not known).
+    """
+
+    source: str
+    status: str
+    secondary_programme: str
+    lines: tuple[HistoryLine, ...]
+    encounter: str = ""
 
 
 class Finding(NamedTuple):

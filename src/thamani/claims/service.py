@@ -25,11 +25,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
-from thamani.claims import batch, parallel, payload
+from thamani.claims import batch, history, parallel, payload
 from thamani.claims import store as claim_store
 from thamani.claims.adjudication import release
 from thamani.claims.cases import Case, Context
 from thamani.claims.grouping import Grouper
+from thamani.claims.history import HistoricalClaim, Recorded
 from thamani.claims.publishing import EncounterPool, Publisher
 from thamani.claims.reasons import Reason
 from thamani.claims.records import (
@@ -113,6 +114,13 @@ class Claims:
         """Load, before serving, what handing claims to the data pool first loads (a
         second of imports that would otherwise stall the first requests)."""
         self._publisher.warm()
+
+    def prepare_workers(self, claims_coming: int) -> None:
+        """Start the worker processes in the background when batches of ``claims_coming``
+        claims will be shared with them (a bulk load does this before its other stages,
+        so the workers' start-up is not paid inside its first large batch)."""
+        if self._pool is not None and claims_coming >= parallel.PARALLEL_FROM:
+            self._pool.warm()
 
     def close(self) -> None:
         """Hand what waits to the data pool; stop the worker processes, if any."""
@@ -730,6 +738,141 @@ class Claims:
             mine = {m.id for m in scheme_store.members_of_party(conn, actor.party_id)}
             return c.member_id in mine
         return False
+
+    # -- historical claims --------------------------------------------------------------
+
+    def record(
+        self,
+        claims: Sequence[HistoricalClaim],
+        actor: Actor | None = None,
+        *,
+        funding: Mapping[str, int] | None = None,
+        also: Callable[[Connection], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Recorded:
+        """Store claims adjudicated elsewhere as their source had them, and move their
+        money on the ledger, without adjudicating them again (see
+        ``thamani.claims.history``). ``funding`` names, per programme code, the account
+        its fund is topped up from for what these claims pay (a programme not named must
+        hold the money already). ``also(conn)`` runs in the first transaction (an
+        importer's other rows). Claims stored already with the same content are left as
+        they are; a reference stored for a different claim is a ``Conflict``; any fault
+        and nothing of that ledger batch is stored (``Recorded`` counts what was)."""
+        _need(actor, Scope.INTEROP_ADMIN)
+        history.check(claims)
+        funding = dict(funding or {})
+        with read_transaction(self.engine) as conn:
+            codes = {c.programme for c in claims} | {
+                c.secondary_programme for c in claims if c.secondary_programme
+            }
+            ids = scheme_store.programme_ids_by_code(conn, codes)
+            for i, c in enumerate(claims):
+                for code in (c.programme, c.secondary_programme):
+                    if code and code not in ids:
+                        raise InvalidInput(
+                            f"no programme is called {code!r}",
+                            code="programme_unknown",
+                            where=f"claims[{i}] ({c.source} claim {c.reference})",
+                        )
+            progs = scheme_store.programmes_by_id(conn, ids.values())
+            by_code = {p.code: p for p in progs.values()}
+            receivable = scheme_store.receivables(conn, progs)
+            members = scheme_store.members_by_reference(conn, {c.member for c in claims})
+            payloads = [payload.dumps(history.claim_input(c)) for c in claims]
+            stored = claim_store.by_references(conn, [(c.provider_id, c.reference) for c in claims])
+        out = Recorded(claim_ids=[c.claim_id for c in claims])
+        fresh: list[int] = []
+        for i, c in enumerate(claims):
+            found = stored.get((c.provider_id, c.reference))
+            if found is None:
+                fresh.append(i)
+            elif found[0] != payload.digest(payloads[i]):
+                raise Conflict(
+                    f"claim {c.reference} is stored already with other content",
+                    code="reference_reused",
+                    where=f"claims[{i}] ({c.source} claim {c.reference})",
+                )
+        unchanged = len(claims) - len(fresh)
+
+        def accounts(i: int, code: str) -> history.Accounts:
+            c = claims[i]
+            p = by_code[code]
+            acct = receivable.get((p.id, c.provider_id))
+            if acct is None:
+                raise InvalidInput(
+                    f"provider {c.provider_reference} is not accredited by programme {code}",
+                    code="provider_not_accredited",
+                    where=f"claims[{i}] ({c.source} claim {c.reference})",
+                )
+            return history.Accounts(p.ledger, p.fund_account_id, acct)
+
+        chains = []
+        for i in fresh:
+            c = claims[i]
+            second = accounts(i, c.secondary_programme) if c.secondary_programme else None
+            chains.append(history.chain(c, accounts(i, c.programme), second))
+        parts = history.parts([len(x) for x in chains], len(by_code))
+        added = charged = paid = own = owed = moved = 0
+        if not parts:
+            parts = [(0, 0)]
+        for n, (start, end) in enumerate(parts):
+            idx = fresh[start:end]
+            transfers = history.funding(
+                [claims[i] for i in idx], chains[start:end], by_code, funding
+            )
+            for x in chains[start:end]:
+                transfers.extend(x)
+            rows = [
+                history.row(claims[i], by_code[claims[i].programme], members, payloads[i])
+                for i in idx
+            ]
+            first = also if n == 0 else None
+
+            def write(conn: Connection, results: list[Any], rows: list[Any] = rows,
+                      first: Callable[[Connection], None] | None = first,
+                      transfers: list[Any] = transfers) -> None:  # fmt: skip
+                for t, r in zip(transfers, results, strict=True):
+                    if not r.recorded:
+                        cid = t.user_data_128
+                        which = next((claims[i].reference for i in fresh
+                                      if claims[i].claim_id == cid), "funding")  # fmt: skip
+                        raise Conflict(
+                            f"the ledger refused a payment of claim {which}: {r.value}",
+                            code="payment_refused",
+                            where=f"claim {which}",
+                        )
+                if first is not None:
+                    first(conn)
+                if rows:
+                    no = claim_store.next_no(conn)
+                    claim_store.insert_claims(conn, [(no + k, *r) for k, r in enumerate(rows)])
+
+            with self._lock:
+                if transfers:
+                    self.settlement.move(transfers, write)
+                else:
+                    with write_transaction(self.engine) as conn:
+                        write(conn, [])
+            for i in idx:
+                lines = claims[i].lines
+                charged += sum(x.charged for x in lines)
+                paid += sum(x.payer_paid + x.secondary_paid for x in lines)
+                own += sum(x.patient_paid for x in lines)
+                owed += sum(x.outstanding for x in lines)
+            added += len(idx)
+            moved += len(transfers)
+            if progress is not None:
+                progress(len(idx))
+        return replace(
+            out,
+            added=added,
+            unchanged=unchanged,
+            charged=charged,
+            payer_paid=paid,
+            patient_paid=own,
+            outstanding=owed,
+            transfers=moved,
+        )
 
     # -- reviewing, reversing, releasing ------------------------------------------------
 

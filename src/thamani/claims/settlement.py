@@ -66,6 +66,8 @@ class Purpose(enum.IntEnum):
     VOID = 6
     REVERSE = 7
     REVERSE_CO_PAY = 8
+    SECONDARY = 9
+    """A historical claim's payment by its secondary payer."""
 
 
 def transfer_id(claim_id: int, purpose: Purpose) -> int:
@@ -164,6 +166,16 @@ class Settlement(Protocol):
     def release(self, preauth_ids: Sequence[int], record: Recorder) -> list[Settled]: ...
 
     def reverse(self, payments: Sequence[Payment], record: Recorder) -> list[Settled]: ...
+
+    def move(self, transfers: Sequence[Transfer], record: Mover) -> list[TransferResult]:
+        """Submit transfers made elsewhere (a historical claim's payments, already linked
+        where they must be) as one ledger batch; ``record(conn, results)`` runs in its
+        commit. One result per transfer."""
+        ...
+
+
+#: Writes rows in the transaction that commits transfers given to ``Settlement.move``.
+Mover = Callable[[Connection, list[TransferResult]], None]
 
 
 class LedgerSettlement:
@@ -367,6 +379,15 @@ class LedgerSettlement:
                     self._receivables[(provider, ledger)] = acct.id
             if to_open:
                 self.ledger.create_accounts(to_open)
+
+    def move(self, transfers: Sequence[Transfer], record: Mover) -> list[TransferResult]:
+        if len(transfers) > BATCH_MAX:
+            raise ValueError(f"one move holds at most {BATCH_MAX} transfers, not {len(transfers)}")
+
+        def also(conn: Connection, decided: TransferBatch) -> None:
+            record(conn, decided.results)
+
+        return self.ledger.submit(transfers, also=also).results
 
     def _submit(
         self, claim_ids: list[int], chains: list[list[Transfer]], record: Recorder

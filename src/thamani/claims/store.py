@@ -19,6 +19,7 @@ from thamani.claims.cases import Preauth
 from thamani.claims.records import (
     LINE_STATUS,
     Claim,
+    ClaimInput,
     ClaimStatus,
     ClaimUse,
     Finding,
@@ -387,3 +388,10 @@ def search(
 def day_param(d: date) -> str:
     """Dates go to bulk statements as ISO text (SQLite and psycopg both read it)."""
     return d.isoformat()
+
+
+def page(conn: Connection, after: int = 0, limit: int = 1000) -> list[tuple[Claim, ClaimInput]]:
+    """Claims in the store's order after a cursor (the last ``no`` seen), each with its
+    submission as stored (the bulk export's read)."""
+    stmt = _select().where(claims.c.no > after).order_by(claims.c.no).limit(limit)
+    return [(_claim(r), payload.loads(r.payload)) for r in conn.execute(stmt)]

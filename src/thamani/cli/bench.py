@@ -94,6 +94,37 @@ def bench_synth(
     emit_json(run(people=people, years=years, seed=seed, quiet=as_json))
 
 
+@app.command("interop")
+@friendly
+def bench_interop(
+    people: int = typer.Option(
+        2_000, help="People in the generated Synthea and FHIR exports (0: skip)."
+    ),
+    repeats: int = typer.Option(5, help="Imports of the 27-patient export, each fresh."),
+    seed: int = typer.Option(1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rows of Synthea CSV and FHIR R4 resources (per-patient Bundles, Bulk NDJSON)
+    imported per second, each into a fresh embedded store."""
+    from thamani.benchmarking.interop import run
+
+    emit_json(run(people=people, repeats=repeats, seed=seed, quiet=as_json))
+
+
+@app.command("synth-load")
+@friendly
+def bench_synth_load(
+    people: int = typer.Option(20_000, help="People in the county."),
+    years: int = typer.Option(1, help="Years of care."),
+    seed: int = typer.Option(1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Claims a second and seconds to load a synthetic county into a new store."""
+    from thamani.benchmarking.synth_load import run
+
+    emit_json(run(people=people, years=years, seed=seed, quiet=as_json))
+
+
 @app.command("wallets")
 @friendly
 def bench_wallets(

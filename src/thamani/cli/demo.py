@@ -17,7 +17,9 @@ from thamani.platform import open_platform
 
 @friendly
 def demo(
-    people: int = typer.Option(20_000, help="Size of the synthetic county."),
+    people: int = typer.Option(
+        20_000, "--people", help="People in the synthetic county whose year of care is run."
+    ),
     fresh: bool = typer.Option(
         True, "--fresh/--keep", help="Start from an empty demo store (embedded store only)."
     ),
@@ -26,6 +28,7 @@ def demo(
     from thamani.demo.capacity import capacity_steps
     from thamani.demo.claims import claims_steps
     from thamani.demo.county import county_step
+    from thamani.demo.interop import real_data_steps
     from thamani.demo.scenario import steps
     from thamani.demo.wallets import wallet_steps
 
@@ -45,10 +48,11 @@ def demo(
     try:
         failed = False
         story = chain(
-            [county_step(people)],
+            [county_step(plat, people)],
             steps(plat.ledger, plat.parties, plat.verify_ledger),
             wallet_steps(plat),
             claims_steps(plat),
+            real_data_steps(settings, base.data_dir / "demo" / "real-data"),
             capacity_steps(plat, settings.data_dir),
         )
         for n, step in enumerate(story, 1):

@@ -15,6 +15,8 @@ from thamani.cli import (
     capacity,
     claims,
     demo,
+    fhir,
+    interop,
     ledger,
     parties,
     pool,
@@ -46,6 +48,10 @@ app.command("enrol")(schemes.enrol)
 app.add_typer(bench.app, name="bench")
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
+interop.import_app.command("fhir")(fhir.import_fhir)
+interop.export_app.command("fhir")(fhir.export_fhir)
+app.add_typer(interop.import_app, name="import")
+app.add_typer(interop.export_app, name="export")
 
 
 @app.callback()

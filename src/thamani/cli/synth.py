@@ -1,4 +1,5 @@
-"""``thamani synth``: generate a synthetic region and write it to files."""
+"""``thamani synth``: generate a synthetic region and load it into the store, or write it
+to files (``--out``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from thamani.cli.common import console, emit_json, err_console, friendly
-from thamani.errors import ThamaniError
+from thamani.cli.common import console, emit_json, err_console, friendly, platform
 from thamani.synth.export import export_region
 from thamani.synth.generator import STAGES
+from thamani.synth.load import STAGES as LOAD_STAGES
+from thamani.synth.load import LoadSummary
+from thamani.synth.load.loader import BATCH_ENCOUNTERS
 from thamani.synth.writers import Format, output_names
 
 
@@ -25,15 +28,17 @@ def synth(
     parameters: Path | None = typer.Option(
         None, "--parameters", help="Parameters file (default: the Kenyan county)."
     ),
+    batch: int = typer.Option(
+        BATCH_ENCOUNTERS, "--batch", help="Encounters per batch of care when loading."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
-    """Generate a region (areas, facilities, programmes, people) and years of its care."""
+    """Generate a region (areas, facilities, programmes, people) and years of its care;
+    load it into the store (the default data dir or THAMANI_DATABASE_URL), or write files
+    with --out."""
     if out is None:
-        raise ThamaniError(
-            "loading a synthetic region into the store arrives with the claims integration;"
-            " for now write files with --out DIR (--format parquet, fhir or synthea)",
-            code="synth_store_not_ready",
-        )
+        _load(people, years, seed, parameters, batch, as_json)
+        return
     with Progress(
         TextColumn("[progress.description]{task.description:<28}"),
         BarColumn(),
@@ -76,4 +81,62 @@ def synth(
     console.print(
         f"generated in {result.generate_seconds:.1f} s, wrote {len(result.files)} files"
         f" ({fmt.value}) to {out} in {result.write_seconds:.1f} s"
+    )
+
+
+def _load(
+    people: int, years: int, seed: int, parameters: Path | None, batch: int, as_json: bool
+) -> None:
+    """Generate the region and load it into the store, with progress bars on stderr."""
+    plat = platform()
+    with Progress(
+        TextColumn("[progress.description]{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    ) as bar:
+        gen = bar.add_task("generate", total=len(STAGES))
+        load = bar.add_task("load", total=len(LOAD_STAGES))
+        care = bar.add_task("care: encounters", total=None)
+
+        def on_stage(name: str) -> None:
+            bar.update(gen, completed=STAGES.index(name), description=f"generate: {name}")
+
+        def on_load(stage: str, done: int, total: int) -> None:
+            if stage == "care" and total > 1:
+                bar.update(care, completed=done, total=total)
+                return
+            finished = LOAD_STAGES.index(stage) + (1 if done >= total else 0)
+            bar.update(gen, completed=len(STAGES), description="generate")
+            bar.update(load, completed=finished, description=f"load: {stage}")
+
+        summary = plat.synth.synthesise(
+            people=people, years=years, seed=seed, parameters=parameters, batch_size=batch,
+            on_stage=on_stage, progress=on_load,
+        )  # fmt: skip
+        bar.update(load, completed=len(LOAD_STAGES), description="load")
+    if as_json:
+        emit_json(summary.as_report())
+        return
+    _print(summary)
+
+
+def _print(summary: LoadSummary) -> None:
+    console.print(
+        f"[bold]{summary.region}[/]: {summary.people:,} people, {summary.years} year(s) from"
+        f" {summary.start_date}, seed {summary.seed}",
+        highlight=False,
+    )
+    for line in summary.lines():
+        console.print(f"  {line}", highlight=False)
+    rows = summary.money_table()
+    table = Table(*rows[0])
+    for row in rows[1:]:
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        f"generated in {summary.generate_seconds:.1f} s, loaded in {summary.seconds:.1f} s",
+        highlight=False,
     )

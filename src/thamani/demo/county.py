@@ -1,51 +1,42 @@
-"""The demo's synthetic county: generate it and say what a year of its care looks like.
+"""The demo's synthetic county: generate it, then run its year of care through the platform.
 
-Until the claims and wallets rooms load synthetic care through their batch paths, the demo
-shows the county and its year of care as generated (encounters, what they cost at tariff
-and who is expected to pay); the ledger steps that follow move money for a handful of its
-people.
+The county (``people`` people, 20,000 by default) is generated from a seed and loaded
+through the same services real data uses (``platform.synth``): its facilities become
+providers, its programmes are defined and funded, its households enrolled and given
+wallets, and its year of care submitted as claims in date order (adjudicated and paid on
+the ledger) or paid from the households' wallets. The step says what was paid and
+rejected, by whom, and how long it took; the ledger steps that follow tell a handful of
+its stories one by one.
 """
 
 from __future__ import annotations
 
 import time
 
-import numpy as np
+from thamani.demo.scenario import Step
+from thamani.errors import Conflict
+from thamani.platform import Platform
 
-from thamani.demo.scenario import Step, money
-from thamani.synth import generate, load_parameters
+TITLE = "A synthetic county and its year of care, through wallets and claims"
 
 
-def county_step(people: int, seed: int = 1) -> Step:
-    """Synthesise a county of ``people`` people and a year of their care."""
+def county_step(platform: Platform, people: int, seed: int = 1) -> Step:
+    """Synthesise a county of ``people`` people and run a year of its care."""
     started = time.perf_counter()
-    region = generate(load_parameters(), people, 1, seed)
-    seconds = time.perf_counter() - started
-    enc = region["encounters"]
-    preg = region["pregnancies"]
-    obs = region["observations"]
-    vl = obs["loinc"] == obs.column("loinc").labels.index("20447-9")
-    suppressed = float((obs["value"][vl] < 1000).mean()) if vl.any() else 0.0
-    caesarean = float((preg.column("mode").decoded() == "caesarean").mean())
-    in_facility = float((preg.column("place").decoded() == "facility").mean())
-    info = region.info
+    try:
+        done = platform.synth.synthesise(people=people, years=1, seed=seed)
+    except Conflict as e:
+        return Step(
+            TITLE, [str(e), "run the demo with --fresh (the default) to start over"], ok=False
+        )
+    wall = time.perf_counter() - started
+    c = done.tallies.claims
     lines = [
-        f"{info.name}: {len(region['people']):,} people in {len(region['households']):,}"
-        f" households, {len(region['areas'])} sub-counties, {len(region['facilities'])}"
-        f" facilities (generated in {seconds:.1f} s, seed {seed})",
-        f"{len(enc):,} encounters from {info.start_date} to {info.end_date},"
-        f" {len(region['lines']):,} claim lines, {money(int(enc['cost'].sum()))} at tariff",
-        f"{len(preg):,} deliveries ({in_facility:.0%} in a facility, {caesarean:.0%} by"
-        f" caesarean), {len(region['deaths']):,} deaths,"
-        f" {int(vl.sum()):,} viral loads ({suppressed:.0%} suppressed)",
-        f"{len(region['prom_responses']):,} PROM responses, {len(region['referrals']):,}"
-        " referrals to specialist waiting lists",
+        f"{done.region}: {done.people:,} people generated from seed {seed} in"
+        f" {done.generate_seconds:.1f} s, {done.start_date} to {done.end_date}",
+        *done.lines(),
+        f"loaded in {done.seconds:.1f} s ({wall:.1f} s in all); the ledger holds every"
+        " payment, funds and wallets included",
     ]
-    names = region["programmes"]["name"].tolist()
-    programme = enc["programme_id"]
-    table = [["paid by", "encounters", "at tariff"]]
-    for pid, name in [*enumerate(names), (-1, "out of pocket")]:
-        mine = programme == pid
-        table.append([str(name), f"{int(mine.sum()):,}", money(int(enc["cost"][mine].sum()))])
-    ok = bool(np.all(enc["cost"] > 0))
-    return Step("A synthetic county and a year of its care", lines, table, ok)
+    ok = not done.tallies.refusals and c.get("paid", 0) > 0
+    return Step(TITLE, lines, done.money_table(), ok)

@@ -1,1 +1,1 @@
-"""Exchange formats: FHIR R4 (and, later, Synthea CSV and NHS RTT)."""
+"""Exchange formats: FHIR R4, Synthea CSV in, tabular export out (see docs/interop.md)."""

@@ -41,6 +41,9 @@ class Scope(enum.Enum):
     PAYOUTS_WRITE = "payouts:write"
     CAPACITY_READ = "capacity:read"
     CAPACITY_WRITE = "capacity:write"
+    CLINICAL_READ = "clinical:read"
+    INTEROP_ADMIN = "interop:admin"
+    """Bulk import and export of real data (Synthea, FHIR): admins only."""
 
 
 #: The scopes a token gets when none are asked for, by kind of party.
@@ -53,6 +56,7 @@ DEFAULT_SCOPES: dict[PartyKind, frozenset[Scope]] = {
             Scope.WALLETS_WRITE,
             Scope.CLAIMS_READ,
             Scope.SCHEMES_READ,
+            Scope.CLINICAL_READ,
         }
     ),
     PartyKind.PROVIDER: frozenset(
@@ -66,6 +70,7 @@ DEFAULT_SCOPES: dict[PartyKind, frozenset[Scope]] = {
             Scope.PAYOUTS_WRITE,
             Scope.CAPACITY_READ,
             Scope.CAPACITY_WRITE,
+            Scope.CLINICAL_READ,
         }
     ),
     PartyKind.PAYER: frozenset(
@@ -84,7 +89,13 @@ DEFAULT_SCOPES: dict[PartyKind, frozenset[Scope]] = {
     ),
     PartyKind.ANALYST: frozenset({Scope.POOL_READ, Scope.CAPACITY_READ}),
     PartyKind.AUDITOR: frozenset(
-        {Scope.LEDGER_READ, Scope.LEDGER_VERIFY, Scope.CLAIMS_READ, Scope.SCHEMES_READ}
+        {
+            Scope.LEDGER_READ,
+            Scope.LEDGER_VERIFY,
+            Scope.CLAIMS_READ,
+            Scope.SCHEMES_READ,
+            Scope.CLINICAL_READ,
+        }
     ),
     PartyKind.ADMIN: frozenset(Scope),
 }

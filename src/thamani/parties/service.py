@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -79,6 +79,39 @@ class Parties:
                 )
             return found
         return self.create(kind, name, reference)
+
+    def ensure_many(self, kind: PartyKind, rows: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """Many parties of one kind, given as (name, reference): those missing are created.
+
+        A batch path (a few statements whatever the number): returns every reference's
+        party id. A reference held by a party of another kind is a ``Conflict`` naming it,
+        and nothing is created; so is a reference given twice with different names.
+        """
+        names: dict[str, str] = {}
+        for i, (name, ref) in enumerate(rows):
+            name, ref = name.strip(), ref.strip()
+            if not name or not ref:
+                raise InvalidInput("a party needs a name and a reference", where=f"rows[{i}]")
+            if names.setdefault(ref, name) != name:
+                raise Conflict(
+                    f"reference {ref!r} is given twice with different names",
+                    code="party_exists",
+                    where=f"rows[{i}]",
+                )
+        with write_transaction(self.engine) as conn:
+            found = store.kinds_by_reference(conn, list(names))
+            for ref, (_pid, found_kind) in found.items():
+                if found_kind != kind.value:
+                    raise Conflict(
+                        f"party {ref!r} exists as a {found_kind}, not a {kind.value}",
+                        code="party_kind_mismatch",
+                        where=ref,
+                    )
+            missing = [(names[ref], ref) for ref in names if ref not in found]
+            if missing:
+                store.insert_parties(conn, [(kind, n, r) for n, r in missing], self.clock.now_ns())
+                found = store.kinds_by_reference(conn, list(names))
+        return {ref: pid for ref, (pid, _k) in found.items()}
 
     def get(self, party_id: int) -> Party:
         with read_transaction(self.engine) as conn:

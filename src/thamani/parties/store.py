@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from thamani.db.engine import bulk_execute, select_in
 from thamani.db.tables import api_tokens, parties
+from thamani.errors import Conflict
 from thamani.parties.records import ApiToken, Party, PartyKind, Scope
 
 
@@ -38,6 +41,17 @@ def insert_party(
     return Party(pid, kind, name, reference, now)
 
 
+def insert_parties(
+    conn: Connection, rows: Sequence[tuple[PartyKind, str, str | None]], now: int
+) -> None:
+    """Insert many parties given as (kind, name, reference), in one executemany."""
+    bulk_execute(
+        conn,
+        "INSERT INTO parties (kind, name, reference, created_at) VALUES (?, ?, ?, ?)",
+        [(k.value, name, ref, now) for k, name, ref in rows],
+    )
+
+
 def get_party(conn: Connection, party_id: int) -> Party | None:
     row = conn.execute(select(parties).where(parties.c.id == party_id)).one_or_none()
     return None if row is None else _party(row)
@@ -46,6 +60,45 @@ def get_party(conn: Connection, party_id: int) -> Party | None:
 def party_by_reference(conn: Connection, reference: str) -> Party | None:
     row = conn.execute(select(parties).where(parties.c.reference == reference)).one_or_none()
     return None if row is None else _party(row)
+
+
+def ensure_parties(
+    conn: Connection, wanted: Sequence[tuple[PartyKind, str, str]], now: int
+) -> dict[str, Party]:
+    """The parties with these references, created (kind, name, reference) where they do
+    not exist yet, in a few statements whatever their number; ``Conflict`` when one
+    exists as another kind. Runs inside the caller's transaction."""
+    out = parties_by_reference(conn, [ref for _, _, ref in wanted])
+    fresh: dict[str, tuple[PartyKind, str, str]] = {}
+    for kind, name, ref in wanted:
+        found = out.get(ref)
+        if found is None:
+            fresh.setdefault(ref, (kind, name[:200], ref))
+        elif found.kind is not kind:
+            raise Conflict(
+                f"party {ref!r} exists as a {found.kind.value}, not a {kind.value}",
+                code="party_kind_mismatch",
+                where=ref,
+            )
+    if fresh:
+        insert_parties(conn, list(fresh.values()), now)
+        out.update(parties_by_reference(conn, list(fresh)))
+    return out
+
+
+def parties_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, Party]:
+    """The parties that exist among these references (one query per 900)."""
+    sql = "SELECT id, kind, name, reference, created_at FROM parties WHERE reference IN ({in})"
+    return {
+        r[3]: Party(int(r[0]), PartyKind(r[1]), r[2], r[3], int(r[4]))
+        for r in select_in(conn, sql, sorted(set(references)))
+    }
+
+
+def kinds_by_reference(conn: Connection, references: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """(id, kind) of the parties with these references (a batch path: ``IN`` lists)."""
+    sql = "SELECT reference, id, kind FROM parties WHERE reference IN ({in})"
+    return {str(r): (int(i), str(k)) for r, i, k in select_in(conn, sql, list(set(references)))}
 
 
 def list_parties(conn: Connection, kind: PartyKind | None = None) -> list[Party]:

@@ -58,6 +58,10 @@ class Pseudonymiser:
         """The pseudonym that stands for a member in the pool."""
         return self._mac("member", patient_party_id)
 
+    def of(self, kind: str, value: object) -> str:
+        """The pseudonym of any other identifier (``kind`` keeps kinds apart)."""
+        return self._mac(kind, value)
+
     def encounter(self, encounter_id: str) -> str:
         """The pool's key for an encounter (what makes appending exactly-once)."""
         return self._mac("encounter", encounter_id)

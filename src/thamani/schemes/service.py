@@ -296,6 +296,38 @@ class Schemes:
             enrolled, created = enrol_many(conn, p, households, now)
         return Enrolled(len(households), enrolled, created)
 
+    def end_cover(self, ends: Sequence[tuple[str, date]], actor: Actor | None = None) -> int:
+        """End members' cover on a date (a death): each enrolment of a member that covers
+        the date and runs past it now ends on it (enrolments that start later are left as
+        recorded). Returns the enrolments changed; ending the same cover again changes
+        nothing. An unknown member number is ``InvalidInput`` naming ``ends[i]``, and
+        nothing changes. Admins only (and the platform's own work).
+        """
+        if not _is_admin(actor):
+            raise Forbidden("only an admin may end members' cover", code="not_allowed")
+        with write_transaction(self.engine) as conn:
+            found = store.members_by_reference(conn, [ref for ref, _ in ends])
+            for i, (ref, _day) in enumerate(ends):
+                if ref not in found:
+                    raise InvalidInput(
+                        f"no member is registered as {ref!r}",
+                        code="member_not_found",
+                        where=f"ends[{i}]",
+                    )
+            last: dict[int, date] = {}
+            for ref, day in ends:
+                mid = found[ref].id
+                last[mid] = min(day, last.get(mid, day))
+            current = store.enrolments_of(conn, list(last))
+            changes = [
+                (e.id, last[mid])
+                for mid, es in current.items()
+                for e in es
+                if e.end > last[mid] >= e.start
+            ]
+            store.set_enrolment_ends(conn, changes)
+        return len(changes)
+
     def _enrol_households(self, p: Programme, households: Sequence[HouseholdIn]) -> int:
         self._check_wallets(households)
         now = self.clock.now_ns()
@@ -303,20 +335,24 @@ class Schemes:
             return enrol_many(conn, p, households, now)[0]
 
     def _check_wallets(self, households: Sequence[HouseholdIn]) -> None:
+        """Every wallet account named must exist (read together, not one by one)."""
+        named: list[tuple[str, int]] = []
         for i, h in enumerate(households):
             for j, m in enumerate(h.members):
                 if m.wallet_account is None:
                     continue
                 where = f"households[{i}].members[{j}].wallet_account"
-                acct = parse_id(m.wallet_account, field=where)
-                try:
-                    self.ledger.account(acct)
-                except NotFound:
-                    raise InvalidInput(
-                        f"wallet account {m.wallet_account} does not exist",
-                        code="wallet_not_found",
-                        where=where,
-                    ) from None
+                named.append((where, parse_id(m.wallet_account, field=where)))
+        if not named:
+            return
+        found = {a.id for a in self.ledger.accounts(list({acct for _, acct in named}))}
+        for where, acct in named:
+            if acct not in found:
+                raise InvalidInput(
+                    f"wallet account {acct} does not exist",
+                    code="wallet_not_found",
+                    where=where,
+                )
 
     # -- coverage -----------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
-from thamani.db.engine import select_in
+from thamani.db.engine import fetch_all, select_in
 from thamani.db.tables import (
     benefit_items,
     enrolments,
@@ -329,6 +329,17 @@ def accreditations_of(conn: Connection, provider_id: int) -> dict[int, Accredita
     }
 
 
+def receivables(conn: Connection, programme_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """The providers' receivable accounts of these programmes, by (programme, provider)."""
+    sql = (
+        "SELECT programme_id, provider_id, receivable_account_id FROM programme_providers"
+        " WHERE programme_id IN ({in})"
+    )
+    return {
+        (p, q): from_bytes(bytes(a)) for p, q, a in select_in(conn, sql, list(set(programme_ids)))
+    }
+
+
 # -- households, members, policies, enrolments -------------------------------------------
 
 
@@ -470,6 +481,20 @@ _MEMBER_SQL = (
 )
 
 
+def all_members(conn: Connection) -> list[Member]:
+    """Every member, in the store's order (an export's read)."""
+    sql = _MEMBER_SQL.split(" WHERE ")[0] + " ORDER BY id"
+    return [
+        Member(mid, hid, ref, name, Sex(sex), _day(born), party, from_bytes(wallet))
+        for mid, hid, ref, name, sex, born, party, wallet in fetch_all(conn, sql)
+    ]
+
+
+def all_enrolments(conn: Connection) -> list[Enrolment]:
+    """Every enrolment, in the store's order (an export's read)."""
+    return [_enrolment(r) for r in conn.execute(select(enrolments).order_by(enrolments.c.id))]
+
+
 def members_by_reference(conn: Connection, refs: Iterable[str]) -> dict[str, Member]:
     """Members by member number (a batch path: plain rows, no per-row type processing)."""
     out: dict[str, Member] = {}
@@ -540,3 +565,15 @@ def enrolments_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Enrolmen
         ):
             out[r.id] = _enrolment(r)
     return out
+
+
+def set_enrolment_ends(conn: Connection, rows: Sequence[tuple[int, date]]) -> None:
+    """Set the end date of many enrolments, given as (enrolment id, end), in one
+    executemany."""
+    if rows:
+        conn.execute(
+            update(enrolments)
+            .where(enrolments.c.id == bindparam("eid"))
+            .values(end_date=bindparam("new_end")),
+            [{"eid": eid, "new_end": end} for eid, end in rows],
+        )

@@ -108,15 +108,16 @@ def assemble(
     hh = payers.household_programme[person]
     ok_hh = (hh >= 0) & places.accredited[fac, np.maximum(hh, 0)]
     programme = np.where(ok_hh, hh, programme)
-    pi = np.maximum(preg, 0)
-    vouch = (
-        (preg >= 0)
-        & payers.voucher[pi]
-        & (day >= payers.voucher_start[pi])
-        & (day <= payers.voucher_end[pi])
-        & places.accredited[fac, cat.VOUCHER]
-    )
-    programme = np.where(vouch, cat.VOUCHER, programme)
+    if payers.voucher.size:  # a region too small for a pregnancy has no voucher holder
+        pi = np.maximum(preg, 0)
+        vouch = (
+            (preg >= 0)
+            & payers.voucher[pi]
+            & (day >= payers.voucher_start[pi])
+            & (day <= payers.voucher_end[pi])
+            & places.accredited[fac, cat.VOUCHER]
+        )
+        programme = np.where(vouch, cat.VOUCHER, programme)
 
     # Lines: the kind's template, the diagnosis's medicines, the stage's extras, the labs.
     enc_parts: list[I64] = []

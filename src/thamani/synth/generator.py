@@ -402,7 +402,10 @@ def _enrolments(
         ),
     )
     vi = np.flatnonzero(mat.voucher)
-    v_number = np.char.add(f"{MEMBER_PREFIX[cat.VOUCHER]}-", np.char.zfill(vi.astype(str), 9))
+    v_number = np.char.add(
+        f"{MEMBER_PREFIX[cat.VOUCHER]}-",
+        np.char.zfill(vi.astype(str), 9) if vi.size else vi.astype(str),
+    )
     person = np.concatenate([members, mat.mother[vi]])
     programme = np.concatenate([prog[members], np.full(vi.size, cat.VOUCHER)])
     roles = np.concatenate([role, np.zeros(vi.size, dtype=np.int64)])

@@ -80,6 +80,25 @@ class Wallets:
         """Open many wallets at once; checked whole before anything is written."""
         return accounts.open_wallets(self.ctx, openings, currency)
 
+    def savings_ledger(self, currency: str | None = None) -> int:
+        """The number of the currency's savings ledger (registered if it is new)."""
+        return accounts.savings_ledger(self.ctx, currency or self.ctx.settings.currency)[0]
+
+    def savings_accounts(
+        self, patient_ids: Iterable[int], currency: str | None = None
+    ) -> dict[int, int]:
+        """Each patient's savings account on the currency's savings ledger (patients
+        without a wallet are left out): what a member names to pay co-pays from."""
+        ledger = self.savings_ledger(currency)
+        with read_transaction(self.ctx.engine) as conn:
+            found = store.sources_of(conn, patient_ids)
+        return {
+            pid: s.account_id
+            for pid, srcs in found.items()
+            for s in srcs
+            if s.source is FundingSource.SAVINGS and s.ledger == ledger
+        }
+
     def profile(self, patient_id: int) -> PatientProfile:
         return accounts.profile(self.ctx, patient_id)
 
@@ -244,6 +263,10 @@ class Wallets:
 
     def credit_top_up(self, top_up: topups.TopUp) -> topups.TopUpResult:
         return topups.credit_top_up(self.ctx, top_up)
+
+    def credit_top_ups(self, top_ups: Sequence[topups.TopUp]) -> list[topups.TopUpResult]:
+        """Credit many confirmed top-ups at once (each exactly once by its TransID)."""
+        return topups.credit_top_ups(self.ctx, top_ups)
 
     def send_to_relative(
         self,

@@ -16,6 +16,16 @@ from thamani.db.tables.claims import (
     policy_usage,
     provider_stats,
 )
+from thamani.db.tables.clinical import (
+    clinical_allergies,
+    clinical_care_plans,
+    clinical_conditions,
+    clinical_encounters,
+    clinical_immunizations,
+    clinical_medications,
+    clinical_observations,
+    clinical_procedures,
+)
 from thamani.db.tables.ledger import (
     accounts,
     checkpoints,
@@ -37,6 +47,7 @@ from thamani.db.tables.schemes import (
     programmes,
     tariffs,
 )
+from thamani.db.tables.synth import synth_loads
 from thamani.db.tables.wallets import (
     mobile_money_callbacks,
     patient_profiles,
@@ -65,6 +76,14 @@ __all__ = [
     "claim_reviews",
     "claim_usage",
     "claims",
+    "clinical_allergies",
+    "clinical_care_plans",
+    "clinical_conditions",
+    "clinical_encounters",
+    "clinical_immunizations",
+    "clinical_medications",
+    "clinical_observations",
+    "clinical_procedures",
     "enrolments",
     "head",
     "households",
@@ -89,6 +108,7 @@ __all__ = [
     "programmes",
     "provider_accounts",
     "provider_stats",
+    "synth_loads",
     "tariffs",
     "wallet_entries",
     "wallet_ledgers",

@@ -79,7 +79,7 @@ def from_validation(resource: str, e: ValidationError, prefix: str = "") -> Fhir
         kind = err.get("type", "")
         code = (
             "required"
-            if kind == "missing"
+            if kind == "missing" or kind.endswith(".missing")
             else "structure"
             if kind == "extra_forbidden"
             else "value"

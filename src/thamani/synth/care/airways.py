@@ -98,8 +98,9 @@ def make_airway_care(
         )
 
         # Reviews about twice a year.
-        interval = np.full(who.size, int(a.review_interval_days.value), dtype=np.int64)
-        first = begin + rng.integers(0, interval[0], who.size)
+        every = int(a.review_interval_days.value)
+        interval = np.full(who.size, every, dtype=np.int64)
+        first = begin + rng.integers(0, every, who.size)
         ro, rday = schedule(first, end, interval)
         attend = rng.random(ro.size) < calibrated(
             a.review_attendance.value, q.retention_logit * z[ro]

@@ -116,6 +116,20 @@ def profile_by_reference(conn: Connection, reference: str) -> PatientProfile | N
     return None if row is None else _profile(row)
 
 
+def profiles_by_references(conn: Connection, references: Sequence[str]) -> list[PatientProfile]:
+    """The profiles whose wallet reference or phone is one of ``references`` (batch path)."""
+    refs = sorted(set(references))
+    seen: set[int] = set()
+    out: list[PatientProfile] = []
+    for chunk in chunks(refs):
+        for column in (patient_profiles.c.wallet_ref, patient_profiles.c.phone):
+            for r in conn.execute(select(patient_profiles).where(column.in_(chunk))):
+                if r.party_id not in seen:
+                    seen.add(r.party_id)
+                    out.append(_profile(r))
+    return out
+
+
 def party_names(conn: Connection, party_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted({i for i in party_ids if i})
     out: dict[int, str] = {}

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from thamani.db.engine import bulk_execute
 from thamani.db.tables import (
     mobile_money_callbacks,
     payout_lines,
@@ -104,8 +105,35 @@ def callback(conn: Connection, trans_id: str) -> Any | None:
     ).first()
 
 
+def callbacks(conn: Connection, trans_ids: Iterable[str]) -> dict[str, Any]:
+    """The stored callbacks of these transaction ids (batch path)."""
+    out: dict[str, Any] = {}
+    for chunk in chunks(sorted(set(trans_ids))):
+        for r in conn.execute(
+            select(mobile_money_callbacks).where(mobile_money_callbacks.c.trans_id.in_(chunk))
+        ):
+            out[r.trans_id] = r
+    return out
+
+
 def insert_callback(conn: Connection, values: dict[str, Any]) -> None:
     conn.execute(insert(mobile_money_callbacks).values(**values))
+
+
+def insert_callbacks(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many callbacks in one executemany."""
+    if rows:
+        conn.execute(insert(mobile_money_callbacks), list(rows))
+
+
+def count_replays(conn: Connection, trans_ids: Sequence[str]) -> None:
+    """Count one more replay of each of these callbacks."""
+    if trans_ids:
+        bulk_execute(
+            conn,
+            "UPDATE mobile_money_callbacks SET replays = replays + 1 WHERE trans_id = ?",
+            [(t,) for t in trans_ids],
+        )
 
 
 def count_replay(conn: Connection, trans_id: str) -> None:

@@ -1,0 +1,1 @@
+"""Tabular export: the clinical record and claims as Synthea-layout tables (CSV, Parquet)."""
