@@ -297,6 +297,12 @@ def test_an_interrupted_load_carries_on_where_it_stopped(
         clean.close()
     assert resumed.contents() == whole.contents()
     assert scalar(platform, "SELECT COUNT(*) FROM claims") == whole.tallies.claims["submitted"]
+    # The batch that failed stored no minutes; carried on, every minute is stored once.
+    act = region["activity"]
+    assert scalar(platform, "SELECT COUNT(*) FROM encounter_activity") == len(act)
+    assert scalar(platform, "SELECT SUM(minutes) FROM encounter_activity") == int(
+        act["minutes"].sum()
+    )
     assert platform.verify_ledger().ok
 
 

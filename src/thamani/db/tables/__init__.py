@@ -47,7 +47,12 @@ from thamani.db.tables.schemes import (
     programmes,
     tariffs,
 )
-from thamani.db.tables.synth import synth_loads
+from thamani.db.tables.synth import (
+    encounter_activity,
+    region_areas,
+    region_facilities,
+    synth_loads,
+)
 from thamani.db.tables.wallets import (
     mobile_money_callbacks,
     patient_profiles,
@@ -84,6 +89,7 @@ __all__ = [
     "clinical_medications",
     "clinical_observations",
     "clinical_procedures",
+    "encounter_activity",
     "enrolments",
     "head",
     "households",
@@ -108,6 +114,8 @@ __all__ = [
     "programmes",
     "provider_accounts",
     "provider_stats",
+    "region_areas",
+    "region_facilities",
     "synth_loads",
     "tariffs",
     "wallet_entries",

@@ -4,7 +4,9 @@
 batch path and each idempotent, recording its progress in the load journal:
 
 1. **places**: facilities become provider parties, the programmes' funders payer parties
-   (``Parties.ensure_many``);
+   (``Parties.ensure_many``); the areas and the facilities' level, staff, capacity, opening
+   hours and hidden quality and cost profile are kept beside the load journal
+   (``region_areas``, ``region_facilities``);
 2. **people**: every person a patient party, every household with a phone a wallet
    (``Wallets.open_wallets``);
 3. **programmes**: each programme defined from its document (``Schemes.define``: benefit
@@ -15,8 +17,10 @@ batch path and each idempotent, recording its progress in the load journal:
 5. **care**: the people's diagnosed chronic conditions (``Clinical.store``); then in date
    order, in batches: the households' mobile-money top-ups (``Wallets.credit_top_ups``),
    the claims (``Claims.submit_batch``: adjudication and settlement with ledger
-   transfers), the out-of-pocket payments from wallets (``Wallets.pay_batch``) and the
-   clinical record of every encounter, with its results and PROMs (``Clinical.store``);
+   transfers), the out-of-pocket payments from wallets (``Wallets.pay_batch``), the
+   clinical record of every encounter, with its results and PROMs (``Clinical.store``),
+   and its staff minutes by staff type (``encounter_activity``, stored in the transaction
+   that records the batch as done);
 6. **referrals**: onto the capacity room's waiting lists (``Capacity.add_referrals``);
 7. **deaths**: a member's cover ends on the day they died (``Schemes.end_cover``), and
    their referrals leave the list (``Capacity.remove_many``, reason ``died``).
@@ -26,8 +30,6 @@ and answers the stored account (``already_loaded``); a load that was interrupted
 on from the stage (and batch of care) where it stopped (``resumed``): every step names
 what it stores by the region's own identifiers, so a repeated step finds its work done.
 Another region is refused (``Conflict``, ``store_holds_another_region``).
-
-Not loaded, for want of a room that keeps them: staff minutes (``activity``).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from thamani.schemes.service import Schemes
 from thamani.synth.batches import encounter_batches
 from thamani.synth.encounters import tariff_cents
 from thamani.synth.generator import generate
-from thamani.synth.load import journal
+from thamani.synth.load import facts, journal
 from thamani.synth.load.care import Lookups, care_batch
 from thamani.synth.load.clinical import clinical_batch, conditions
 from thamani.synth.load.naming import Names
@@ -239,7 +241,7 @@ class RegionLoader:
             say(stage, 0, 1)
             t0 = time.perf_counter()
             if stage == "places":
-                self._places(region, names, tallies)
+                self._places(region, names, row.id, tallies)
             elif stage == "people":
                 self._people(region, names, hh, tallies)
             elif stage == "programmes":
@@ -306,14 +308,21 @@ class RegionLoader:
 
     # -- stages ------------------------------------------------------------------------------
 
-    def _places(self, region: Region, names: Names, tallies: Tallies) -> None:
+    def _places(self, region: Region, names: Names, load_id: int, tallies: Tallies) -> None:
         providers = self.parties.ensure_many(PartyKind.PROVIDER, _provider_rows(region, names))
+        party = [providers[names.facility(f)] for f in range(len(region["facilities"]))]
+        areas = facts.area_rows(region, load_id)
+        places = facts.facility_rows(region, load_id, party)
+        with write_transaction(self.engine) as conn:
+            facts.store_places(conn, load_id, areas, places)
         kinds = region["programmes"].column("kind").decoded().tolist()
         payers = self.parties.ensure_many(
             PartyKind.PAYER, [(names.funder_name(k), names.funder(k)) for k in kinds]
         )
         tallies.count("providers", len(providers))
         tallies.count("payers", len(payers))
+        tallies.count("areas", len(areas))
+        tallies.count("facilities", len(places))
 
     def _party_ids(self, region: Region, names: Names, hh: Households) -> dict[str, int]:
         """Every person's patient party id by reference (made once per load)."""
@@ -444,6 +453,10 @@ class RegionLoader:
             tallies.count("clinical_encounters", len(record.encounters))
             tallies.count("clinical_observations", len(record.linked))
             tallies.count("prom_responses", len(batch.children["prom_responses"]))
+            activity = batch.children["activity"]
+            minutes = facts.activity_values(activity, row_id)
+            tallies.count("activity_rows", len(activity))
+            tallies.count("activity_minutes", int(activity["minutes"].sum()))
             tallies.claims_seconds = round(tallies.claims_seconds + t3 - t2, 3)
             tallies.time("care: building", t1 - t0)
             tallies.time("care: top-ups", t2 - t1)
@@ -452,6 +465,7 @@ class RegionLoader:
             tallies.time("care: clinical record", t5 - t4)
             tallies.batches = number + 1
             with write_transaction(self.engine) as conn:
+                facts.store_activity(conn, minutes)
                 journal.record(
                     conn, row_id, stage=STAGES[STAGES.index("care") - 1], batches_done=number + 1,
                     tallies=tallies,

@@ -28,7 +28,8 @@ class Tallies:
     """A load's running counts (working state; amounts in minor units).
 
     loaded: what was stored, by kind (providers, payers, patients, wallets, members,
-        enrolments, referrals, referrals_closed, cover_ended, ...).
+        enrolments, referrals, referrals_closed, cover_ended, areas, facilities,
+        activity_rows, activity_minutes, ...).
     claims: claims by outcome (submitted, paid, rejected, in_review, unsettled).
     rejections: rejected claims by their first reason.
     line_reasons: lines rejected or paid in part on claims that were not rejected.
@@ -242,6 +243,12 @@ class LoadSummary:
             f" wallets, {n.get('providers', 0):,} facilities, {n.get('programmes', 0)}"
             " programmes"
         )
+        if n.get("facilities"):
+            out.append(
+                f"{n.get('areas', 0):,} areas and {n.get('facilities', 0):,} facilities' staff,"
+                f" capacity and hidden quality and cost profile; {n.get('activity_minutes', 0):,}"
+                f" staff minutes on {n.get('activity_rows', 0):,} activity rows"
+            )
         out.append(
             f"{c.get('submitted', 0):,} claims: {c.get('paid', 0):,} paid,"
             f" {c.get('rejected', 0):,} rejected, {c.get('in_review', 0):,} in review"
