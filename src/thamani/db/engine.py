@@ -60,7 +60,8 @@ def _bind_plainly() -> None:
     Neither is a base type, so the driver's fast path for int, float and str stays.
     """
     sqlite3.register_adapter(bytes, bytes)
-    sqlite3.register_adapter(type(None), {}.get)
+    nothing: dict[None, None] = {}
+    sqlite3.register_adapter(type(None), nothing.get)
 
 
 def _sqlite_engine(settings: Settings, database: str | None) -> Engine:
