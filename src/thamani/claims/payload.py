@@ -76,6 +76,9 @@ def digest(raw: bytes) -> bytes:
 _CLASSES = {c.value: c for c in EncounterClass}
 _CARE = {c.value: c for c in CareType}
 _USES = {u.value: u for u in ClaimUse}
+#: A line is written with all six of its fields (``to_list``): made from them in order,
+#: without the keyword handling of the named tuple's constructor.
+_new_tuple = tuple.__new__
 
 
 def loads(raw: str | bytes) -> ClaimInput:
@@ -104,7 +107,7 @@ def loads(raw: str | bytes) -> ClaimInput:
             tuple([Vital(*x) for x in vitals]) if vitals else (),
             tuple([Answer(q, a) for q, a in answers]) if answers else (),
         ),
-        tuple([LineInput(*x) for x in lines]),
+        tuple([_new_tuple(LineInput, x) if len(x) == 6 else LineInput(*x) for x in lines]),
         programme,
         coverage,
         reference,

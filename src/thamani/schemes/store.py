@@ -495,13 +495,17 @@ def all_enrolments(conn: Connection) -> list[Enrolment]:
     return [_enrolment(r) for r in conn.execute(select(enrolments).order_by(enrolments.c.id))]
 
 
+#: Sex by its stored value (a dictionary look-up; calling the enum class costs more).
+_SEX = {x.value: x for x in Sex}
+
+
 def members_by_reference(conn: Connection, refs: Iterable[str]) -> dict[str, Member]:
     """Members by member number (a batch path: plain rows, no per-row type processing)."""
     out: dict[str, Member] = {}
     for mid, hid, ref, name, sex, born, party, wallet in select_in(
         conn, _MEMBER_SQL, list(set(refs))
     ):
-        out[ref] = Member(mid, hid, ref, name, Sex(sex), _day(born), party, from_bytes(wallet))
+        out[ref] = Member(mid, hid, ref, name, _SEX[sex], _day(born), party, from_bytes(wallet))
     return out
 
 
