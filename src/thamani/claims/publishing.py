@@ -20,6 +20,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from thamani.claims.batch import collector_paused
 from thamani.claims.records import Claim, ClaimStatus, ClaimUse, LineStatus
 from thamani.db.engine import read_transaction
 from thamani.pool.records import PoolEncounter
@@ -141,8 +142,9 @@ class Publisher:
                 return
             try:
                 self.warm()
-                for start in range(0, len(waiting), CHUNK):
-                    self.now(waiting[start : start + CHUNK])
+                with collector_paused(len(waiting)):
+                    for start in range(0, len(waiting), CHUNK):
+                        self.now(waiting[start : start + CHUNK])
             except Exception:  # pragma: no cover - logged; `thamani claim publish` repairs it
                 log.exception("handing %d claims to the data pool failed", len(waiting))
 

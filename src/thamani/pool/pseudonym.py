@@ -9,7 +9,6 @@ be configured; in development and tests one is generated once into ``<data_dir>`
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ class Pseudonymiser:
 
     def _mac(self, kind: str, value: object) -> str:
         message = f"{kind}:{value}".encode()
-        return hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self.key, message, "sha256").hex()[:32]
 
     def member(self, patient_party_id: int) -> str:
         """The pseudonym that stands for a member in the pool."""

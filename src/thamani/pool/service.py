@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from thamani.clock import Clock, SystemClock
 from thamani.config import Settings
-from thamani.db.engine import write_transaction
-from thamani.db.tables import patient_profiles, pool_log
+from thamani.db.engine import bulk_insert, read_transaction, select_in, write_transaction
+from thamani.db.tables import patient_profiles
 from thamani.errors import InvalidInput
 from thamani.pool import queries
 from thamani.pool.pseudonym import Pseudonymiser, load_pseudonym_key
@@ -46,6 +47,9 @@ class ExportResult:
     directory: Path
     files: tuple[str, ...]
     rows: int
+
+
+_LOG_COLUMNS = ("encounter_key", "month", "file", "appended_at")
 
 
 def _check(e: PoolEncounter, n: int) -> None:
@@ -93,59 +97,51 @@ class Pool:
         keyed: dict[str, PoolEncounter] = {}
         for e in encounters:
             keyed.setdefault(p.encounter(e.encounter_id), e)
-        missing = {
-            e.patient_party_id for e in keyed.values() if None in (e.year_of_birth, e.sex, e.area)
-        }
+        missing = sorted(
+            {e.patient_party_id for e in keyed.values() if None in (e.year_of_birth, e.sex, e.area)}
+        )
+        # The rows are made before the store's write lock is taken (pseudonyms and rows
+        # are most of an append's work, and claims wait for that lock): under it, only
+        # which encounters the pool has already, the files and the log.
+        profiles: dict[int, tuple[int, str, str]] = {}
+        if missing:
+            with read_transaction(self.engine) as conn:
+                for start in range(0, len(missing), 500):
+                    for p_row in conn.execute(
+                        select(
+                            patient_profiles.c.party_id,
+                            patient_profiles.c.birth_date,
+                            patient_profiles.c.sex,
+                            patient_profiles.c.area,
+                        ).where(patient_profiles.c.party_id.in_(missing[start : start + 500]))
+                    ):
+                        profiles[p_row.party_id] = (p_row.birth_date.year, p_row.sex, p_row.area)
+        rows: dict[str, dict[str, Any]] = {}
+        for key, e in keyed.items():
+            known = profiles.get(e.patient_party_id, (None, None, None))
+            demographics = (
+                e.year_of_birth if e.year_of_birth is not None else known[0],
+                e.sex if e.sex is not None else known[1],
+                e.area if e.area is not None else known[2],
+            )
+            rows[key] = to_row(e, p, demographics, key)
         with write_transaction(self.engine) as conn:
-            have: set[str] = set()
-            keys = list(keyed)
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                have.update(
-                    conn.execute(
-                        select(pool_log.c.encounter_key).where(pool_log.c.encounter_key.in_(chunk))
-                    ).scalars()
+            keys = list(rows)
+            have = {
+                str(r[0])
+                for r in select_in(
+                    conn, "SELECT encounter_key FROM pool_log WHERE encounter_key IN ({in})", keys
                 )
-            profiles: dict[int, tuple[int, str, str]] = {}
-            wanted = sorted(missing)
-            for start in range(0, len(wanted), 500):
-                rows = conn.execute(
-                    select(
-                        patient_profiles.c.party_id,
-                        patient_profiles.c.birth_date,
-                        patient_profiles.c.sex,
-                        patient_profiles.c.area,
-                    ).where(patient_profiles.c.party_id.in_(wanted[start : start + 500]))
-                )
-                for r in rows:
-                    profiles[r.party_id] = (r.birth_date.year, r.sex, r.area)
-            rows_out = []
-            for key, e in keyed.items():
-                if key in have:
-                    continue
-                known = profiles.get(e.patient_party_id, (None, None, None))
-                demographics = (
-                    e.year_of_birth if e.year_of_birth is not None else known[0],
-                    e.sex if e.sex is not None else known[1],
-                    e.area if e.area is not None else known[2],
-                )
-                rows_out.append(to_row(e, p, demographics))
+            }
+            rows_out = [r for k, r in rows.items() if k not in have]
             files = write_months(self.directory, rows_out) if rows_out else []
             by_month = {f.split("/")[0].removeprefix("month="): f for f in files}
             now = self.clock.now_ns()
-            if rows_out:
-                conn.execute(
-                    insert(pool_log),
-                    [
-                        {
-                            "encounter_key": r["encounter_key"],
-                            "month": month_of(r["encounter_date"]),
-                            "file": by_month[month_of(r["encounter_date"])],
-                            "appended_at": now,
-                        }
-                        for r in rows_out
-                    ],
-                )
+            log_rows = []
+            for r in rows_out:
+                month = month_of(r["encounter_date"])
+                log_rows.append((r["encounter_key"], month, by_month[month], now))
+            bulk_insert(conn, "pool_log", _LOG_COLUMNS, log_rows)
         return AppendResult(len(rows_out), len(encounters) - len(rows_out), tuple(files))
 
     def disease_map(

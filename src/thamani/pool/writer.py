@@ -60,14 +60,22 @@ def month_of(d: date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
+#: The ``paid_<source>`` columns, each 0 until an encounter's sources say otherwise.
+_PAID_NONE = {f"paid_{s.value}": 0 for s in FundingSource}
+
+
 def to_row(
-    e: PoolEncounter, p: Pseudonymiser, demographics: tuple[int | None, str | None, str | None]
+    e: PoolEncounter,
+    p: Pseudonymiser,
+    demographics: tuple[int | None, str | None, str | None],
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """One pool row; ``demographics`` is (year of birth, sex, area)."""
+    """One pool row; ``demographics`` is (year of birth, sex, area); ``key`` is the
+    encounter's key when the caller made it already (``Pseudonymiser.encounter``)."""
     year, sex, area = demographics
     row: dict[str, Any] = {
         "pseudonym": p.member(e.patient_party_id),
-        "encounter_key": p.encounter(e.encounter_id),
+        "encounter_key": key if key is not None else p.encounter(e.encounter_id),
         "year_of_birth": year,
         "sex": sex,
         "area": area,
@@ -83,9 +91,10 @@ def to_row(
         "amount_total": e.amount_total,
         "outcome": e.outcome,
         "length_of_stay_days": e.length_of_stay_days,
+        **_PAID_NONE,
     }
-    for s in FundingSource:
-        row[f"paid_{s.value}"] = int(e.paid_by_source.get(s, 0))
+    for source, amount in e.paid_by_source.items():
+        row["paid_" + source._value_] = int(amount)
     return row
 
 
