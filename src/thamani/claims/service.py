@@ -387,13 +387,18 @@ class Claims:
                 waiting += 1
 
         def gather(block: bool) -> None:
-            """Put the results of the groups the workers finished in their places."""
+            """Put the results of the groups the workers finished in their places (each
+            group's wire forms are let go of once placed, not kept to the batch's end)."""
+            left = []
             for f, g in sent:
-                if out[g[0]] is None and (block or f.done()):
+                if block or f.done():
                     for i, wire in pool.results(f):
                         out[i] = parallel.from_wire(wire, claims[i], providers[i])
                     if progress is not None:
                         progress(len(g))
+                else:
+                    left.append((f, g))
+            sent[:] = left
 
         try:
             feed()
