@@ -203,3 +203,18 @@ def test_a_statement_pages_on_the_command_line(store: list[str]) -> None:
     r = run_cli(*store, "ledger", "statement", "99")
     assert r.exit_code == 3
     assert "account 99 not found" in r.stderr
+
+
+def test_every_command_shortens_the_interpreter_switch_interval() -> None:
+    """Threads holding the store's write lock get the interpreter lock back quickly."""
+    import sys
+
+    from thamani.db.engine import SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        assert run_cli("version").exit_code == 0
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+    finally:
+        sys.setswitchinterval(before)

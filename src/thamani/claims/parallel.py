@@ -260,8 +260,10 @@ _STATE: dict[str, Any] = {}
 def _start(settings: Settings) -> None:
     """Open the store in a new worker (its clock is set by each part it is given)."""
     from thamani.clock import ManualClock
+    from thamani.db.engine import tune_interpreter
     from thamani.platform import open_platform
 
+    tune_interpreter()
     clock = ManualClock()
     _STATE["clock"] = clock
     _STATE["platform"] = open_platform(settings, clock=clock, migrate=False)

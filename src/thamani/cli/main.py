@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import gc
-import sys
 from pathlib import Path
 
 import typer
@@ -25,6 +24,7 @@ from thamani.cli import (
     wallets,
 )
 from thamani.cli.common import STATE, console, friendly, platform, set_global_options
+from thamani.db.engine import tune_interpreter
 from thamani.db.migrate import current_revision, head_revision
 from thamani.parties.records import PartyKind
 
@@ -64,6 +64,9 @@ def main_options(
     ),
 ) -> None:
     set_global_options(data_dir, database_url)
+    # Threads that hold the store's write lock get the interpreter lock back quickly
+    # (see thamani.db.engine.tune_interpreter): every command may write.
+    tune_interpreter()
 
 
 @app.command()
@@ -97,9 +100,6 @@ def serve(
 
     from thamani.api.app import create_app
 
-    # Threads that commit the ledger hand the interpreter lock back quickly (see
-    # thamani.ledger.pipeline): a short switch interval keeps commits from queueing.
-    sys.setswitchinterval(0.0005)
     app = create_app(platform())
     platform().claims.prepare()
     # Everything loaded so far lives as long as the server: moved out of the collector's
