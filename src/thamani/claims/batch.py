@@ -249,21 +249,6 @@ def _decided(case: Case, raw: bytes, claim_id: int, now_ns: int) -> Decided:
     return d
 
 
-#: Service dates as ISO text, by date: a batch names a few hundred days over and over, and
-#: formatting one costs more than looking it up.
-_ISO_DAYS: dict[date, str] = {}
-_ISO_DAYS_MAX = 20_000
-
-
-def _iso(d: date) -> str:
-    text = _ISO_DAYS.get(d)
-    if text is None:
-        text = d.isoformat()
-        if len(_ISO_DAYS) < _ISO_DAYS_MAX:
-            _ISO_DAYS[d] = text
-    return text
-
-
 def _row(d: Decided, now_ns: int, submitted_by: int | None) -> tuple[object, ...]:
     c = d.case
     claim = c.claim
@@ -283,7 +268,7 @@ def _row(d: Decided, now_ns: int, submitted_by: int | None) -> tuple[object, ...
         e.id if e else None,
         e.policy_id if e else None,
         claim.reference,
-        _iso(claim.encounter.start),
+        claim_store.day_param(claim.encounter.start),
         claim.encounter.encounter_class._value_,
         c.visits,
         asked,

@@ -495,6 +495,8 @@ def all_enrolments(conn: Connection) -> list[Enrolment]:
     return [_enrolment(r) for r in conn.execute(select(enrolments).order_by(enrolments.c.id))]
 
 
+_MEMBER_BY_ID_SQL = _MEMBER_SQL.replace("WHERE reference IN", "WHERE id IN")
+
 #: Sex by its stored value (a dictionary look-up; calling the enum class costs more).
 _SEX = {x.value: x for x in Sex}
 
@@ -517,10 +519,10 @@ def households_of_members(conn: Connection, refs: Sequence[str]) -> dict[str, in
 
 def members_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Member]:
     """Members by id (a batch path: plain rows, no per-row type processing)."""
-    sql = _MEMBER_SQL.replace("WHERE reference IN", "WHERE id IN")
+    rows = select_in(conn, _MEMBER_BY_ID_SQL, list(set(ids)))
     return {
         mid: Member(mid, hid, ref, name, _SEX[sex], _day(born), party, from_bytes(wallet))
-        for mid, hid, ref, name, sex, born, party, wallet in select_in(conn, sql, list(set(ids)))
+        for mid, hid, ref, name, sex, born, party, wallet in rows
     }
 
 
