@@ -4,6 +4,7 @@ gives: claims in order within a household, the household's deductible met once."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from thamani.claims import parallel
 from thamani.claims.reasons import Reason
 from thamani.claims.records import ClaimStatus
 from thamani.clock import ManualClock
+from thamani.errors import Conflict, InvalidInput
 from thamani.platform import open_platform
 
 
@@ -66,6 +68,37 @@ def test_a_batch_shared_between_processes(shared: World, monkeypatch: pytest.Mon
     assert w.p.verify_ledger().ok
     assert w.p.claims._pool is not None
     assert w.p.claims._pool._pool is not None  # a worker process took its share
+
+
+def test_a_shared_batch_checks_its_references_before_anything_is_stored(
+    shared: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored references are looked up in a worker while the batch starts; a replay
+    gives the stored claim, a reference reused for another claim stops the whole batch."""
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(parallel, "GROUP_MIN", 1)
+    w = shared
+    members = ["NI-3", "NI-2", "LM-1", "NI-3", "NI-2"]
+    batch = [
+        claim(m, "kcrh", ["OPD-CONSULT"], day=date(2025, 6, 1 + k), reference=f"R-{k}")
+        for k, m in enumerate(members)
+    ]
+    first = w.p.claims.submit_batch(batch)
+    stored = len(w.p.claims.claims())
+    again = w.p.claims.submit_batch([*batch, claim("NI-2", "kcrh", ["OPD-CONSULT"])])
+    assert again[:5] == first  # replays: the stored claims, not new ones
+    assert len(w.p.claims.claims()) == stored + 1
+    changed = [*batch[:3], replace(batch[3], member="NI-2"), batch[4]]
+    head = w.p.ledger.head()
+    with pytest.raises(Conflict) as caught:
+        w.p.claims.submit_batch([claim("NI-3", "kcrh", ["OPD-CONSULT"]), *changed])
+    assert caught.value.code == "reference_reused"
+    assert caught.value.where == "claims[4].reference"
+    assert len(w.p.claims.claims()) == stored + 1  # nothing stored, not even the new one
+    assert w.p.ledger.head() == head
+    with pytest.raises(InvalidInput) as twice:
+        w.p.claims.submit_batch([*batch[:4], batch[0]])
+    assert twice.value.code == "reference_repeated"
 
 
 def test_groups_hold_whole_households_in_order_largest_first() -> None:

@@ -115,6 +115,16 @@ class WorkerPool:
         """Send a group to a worker; ``results`` gives what it decided."""
         return self._executor().submit(_adjudicate, items, now_ns, submitted_by)
 
+    def read(self, pairs: list[tuple[int, str]]) -> Future[Any]:
+        """Have a worker look up the claims stored under these (provider, reference)
+        pairs (``Claims.stored_references``); ``read_result`` gives them."""
+        return self._executor().submit(_read, pairs)
+
+    @staticmethod
+    def read_result(future: Future[Any]) -> dict[tuple[int, str], tuple[bytes, int]]:
+        stored: dict[tuple[int, str], tuple[bytes, int]] = future.result()
+        return stored
+
     def warm(self) -> None:
         """Start the workers now, in the background (a process takes a second or two to
         import and open the store): what a caller does before other work when it knows a
@@ -272,6 +282,13 @@ def _start(settings: Settings) -> None:
 def _ready() -> bool:
     """Nothing: a worker that ran it has started."""
     return True
+
+
+def _read(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple[bytes, int]]:
+    from thamani.platform import Platform
+
+    plat: Platform = _STATE["platform"]
+    return plat.claims.stored_references(pairs)
 
 
 def _adjudicate(

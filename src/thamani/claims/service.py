@@ -203,18 +203,9 @@ class Claims:
             several = len(parts) > 1
             submitted_by = actor.party_id if actor else None
             if self._pool is not None and len(claims) >= parallel.PARALLEL_FROM:
-                # Payloads are made group by group, as the groups are handed out.
-                encoded: dict[int, bytes] = {}
-
-                def payload_of(i: int) -> bytes:
-                    raw = encoded.get(i)
-                    if raw is None:
-                        raw = encoded[i] = payload.dumps(claims[i])
-                    return raw
-
-                replays = self._check_references(claims, providers, payload_of, several=True)
+                pairs = _repeated_references(claims, providers)
                 done = self._submit_parallel(
-                    claims, providers, programmes, payload_of, submitted_by, replays or {}, progress
+                    claims, providers, programmes, pairs, submitted_by, progress
                 )
             else:
                 payloads = batch.inputs_payloads(claims)
@@ -355,15 +346,23 @@ class Claims:
         claims: Sequence[ClaimInput],
         providers: Sequence[int],
         programmes: Sequence[int],
-        payload_of: Callable[[int], bytes],
+        pairs: list[tuple[int, str]],
         submitted_by: int | None,
-        replays: dict[int, int],
         progress: Callable[[int], None] | None,
     ) -> list[Claim]:
         """Shared by household between the worker processes and this one, group by group
-        (see ``thamani.claims.parallel``)."""
+        (see ``thamani.claims.parallel``); ``pairs``: the claims' (provider, reference).
+
+        A worker is idle until its first group comes, so the start is arranged for it to
+        come soon: a worker looks up the stored references while this process reads the
+        households and makes the first groups' payloads; those are sent once no
+        reference is found reused, then the other payloads are made, in the order
+        submitted (a claim's objects lie near the last one's in memory, where the
+        groups' order would reach them at random, at twice the cost).
+        """
         pool = self._pool
         assert pool is not None
+        reading = pool.read(pairs)
         with read_transaction(self.engine) as conn:
             homes = scheme_store.households_of_members(conn, [c.member for c in claims])
         groups = deque(
@@ -371,14 +370,26 @@ class Claims:
                 [parallel.household_of(homes, c.member) for c in claims], pool.size + 1
             )
         )
+        payloads: list[bytes | None] = [None] * len(claims)
+
+        def payload_of(i: int) -> bytes:
+            raw = payloads[i]
+            if raw is None:
+                raw = payloads[i] = payload.dumps(claims[i])
+            return raw
+
+        for g in list(groups)[: pool.size]:
+            for i in g:
+                payload_of(i)
+        replays = _replays_in(pool.read_result(reading), claims, providers, payload_of)
         now = self.clock.now_ns()
         out: list[Claim | None] = [None] * len(claims)
         sent: list[tuple[Future[Any], list[int]]] = []
 
-        def feed() -> None:
-            """Keep each worker two groups ahead."""
+        def feed(ahead: int = 2) -> None:
+            """Keep each worker ``ahead`` groups ahead."""
             waiting = sum(1 for f, _ in sent if not f.done())
-            while groups and waiting < 2 * pool.size:
+            while groups and waiting < ahead * pool.size:
                 g = groups.popleft()
                 items = [
                     (i, payload_of(i), providers[i], programmes[i], replays.get(i, 0)) for i in g
@@ -401,6 +412,9 @@ class Claims:
             sent[:] = left
 
         try:
+            feed(ahead=1)
+            for i in range(len(claims)):
+                payload_of(i)
             feed()
             while groups:
                 mine = groups.popleft()
@@ -619,25 +633,18 @@ class Claims:
         """Claims stored already under their reference, by index: their stored number.
         The same reference for a different claim is a Conflict: raised, or put in
         ``conflicts`` when given."""
-        pairs = [(p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference]
-        stored = claim_store.by_references(conn, pairs) if pairs else {}
-        out: dict[int, int] = {}
-        for i, c in enumerate(claims):
-            found = stored.get((providers[i], c.reference)) if c.reference else None
-            if found is None:
-                continue
-            if found[0] != payload.digest(payload_of(i)):
-                err = Conflict(
-                    f"claim reference {c.reference} was used for a different claim",
-                    code="reference_reused",
-                    where=f"claims[{i}].reference" if len(claims) > 1 else "claim.reference",
-                )
-                if conflicts is None:
-                    raise err
-                conflicts[i] = err
-                continue
-            out[i] = found[1]
-        return out
+        stored = _stored_references(conn, claims, providers)
+        return _replays_in(stored, claims, providers, payload_of, conflicts)
+
+    def stored_references(
+        self, pairs: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], tuple[bytes, int]]:
+        """The claims stored under these (provider, reference) pairs: their digest and
+        number (read in a worker process at the start of a batch shared out)."""
+        if not pairs:
+            return {}
+        with read_transaction(self.engine) as conn:
+            return claim_store.by_references(conn, pairs)
 
     def _check_references(
         self,
@@ -650,22 +657,10 @@ class Claims:
         """References given twice, and (for a batch stored in several parts) references
         stored already for another claim: checked before any part is stored. Returns the
         replays found (None when they were not looked up)."""
-        seen: dict[tuple[int, str], int] = {}
-        for i, c in enumerate(claims):
-            if not c.reference:
-                continue
-            key = (providers[i], c.reference)
-            if key in seen:
-                raise InvalidInput(
-                    f"claim reference {c.reference} appears twice in the batch"
-                    f" (claims[{seen[key]}] and claims[{i}])",
-                    code="reference_repeated",
-                    where=f"claims[{i}].reference",
-                )
-            seen[key] = i
+        given = _repeated_references(claims, providers)
         if not several:
             return None
-        if not seen:
+        if not given:
             return {}
         with read_transaction(self.engine) as conn:
             return self._replays(conn, claims, providers, payload_of)
@@ -1265,3 +1260,61 @@ def _check_shape(c: ClaimInput, where: str) -> None:
             raise InvalidInput("a price cannot be negative", where=f"{where}.lines[{k}].unit_price")
     if c.reference is not None and not 0 < len(c.reference) <= 64:
         raise InvalidInput("a reference has 1 to 64 characters", where=f"{where}.reference")
+
+
+def _stored_references(
+    conn: Connection, claims: Sequence[ClaimInput], providers: Sequence[int]
+) -> dict[tuple[int, str], tuple[bytes, int]]:
+    """The claims stored under these claims' references: digest and number by (provider,
+    reference)."""
+    pairs = [(p, c.reference) for c, p in zip(claims, providers, strict=True) if c.reference]
+    return claim_store.by_references(conn, pairs) if pairs else {}
+
+
+def _repeated_references(
+    claims: Sequence[ClaimInput], providers: Sequence[int]
+) -> list[tuple[int, str]]:
+    """Raises when a provider's reference is given twice in a batch; the (provider,
+    reference) pairs given."""
+    seen: dict[tuple[int, str], int] = {}
+    for i, c in enumerate(claims):
+        if not c.reference:
+            continue
+        key = (providers[i], c.reference)
+        if key in seen:
+            raise InvalidInput(
+                f"claim reference {c.reference} appears twice in the batch"
+                f" (claims[{seen[key]}] and claims[{i}])",
+                code="reference_repeated",
+                where=f"claims[{i}].reference",
+            )
+        seen[key] = i
+    return list(seen)
+
+
+def _replays_in(
+    stored: dict[tuple[int, str], tuple[bytes, int]],
+    claims: Sequence[ClaimInput],
+    providers: Sequence[int],
+    payload_of: Callable[[int], bytes],
+    conflicts: dict[int, Conflict] | None = None,
+) -> dict[int, int]:
+    """Claims stored already under their reference, by index: their stored number (see
+    ``Claims._replays``; ``stored`` is what the store holds under their references)."""
+    out: dict[int, int] = {}
+    for i, c in enumerate(claims):
+        found = stored.get((providers[i], c.reference)) if c.reference else None
+        if found is None:
+            continue
+        if found[0] != payload.digest(payload_of(i)):
+            err = Conflict(
+                f"claim reference {c.reference} was used for a different claim",
+                code="reference_reused",
+                where=f"claims[{i}].reference" if len(claims) > 1 else "claim.reference",
+            )
+            if conflicts is None:
+                raise err
+            conflicts[i] = err
+            continue
+        out[i] = found[1]
+    return out
