@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from thamani.records import quick_init
 from thamani.schemes.records import CareType, EncounterClass
 
 
@@ -132,6 +133,7 @@ class Answer(NamedTuple):
     answer: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Encounter:
     """The clinical record of one encounter.
@@ -177,6 +179,7 @@ class LineInput(NamedTuple):
     loinc: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ClaimInput:
     """A claim (or pre-authorisation request) as a provider submits it.

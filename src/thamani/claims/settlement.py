@@ -42,6 +42,7 @@ from thamani.ledger.machine import TransferBatch
 from thamani.ledger.records import BATCH_MAX, Account, Transfer, TransferFlags
 from thamani.ledger.results import TransferResult
 from thamani.ledger.service import Ledger
+from thamani.records import quick_init
 
 #: The longest chain a claim makes: post a pre-authorisation, pay the rest, take a co-pay.
 LONGEST_CHAIN = 3
@@ -101,6 +102,7 @@ class Hold:
     timeout_seconds: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Payment:
     """What one claim pays.
@@ -127,6 +129,7 @@ class Payment:
     provider_id: int = 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Settled:
     """What became of one hold, payment, release or reversal.

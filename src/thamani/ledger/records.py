@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from thamani.records import quick_init
+
 #: Most transfers one batch may hold (TigerBeetle's batch size for 1 MiB messages).
 BATCH_MAX = 8190
 
@@ -78,6 +80,7 @@ class PendingStatus(enum.IntEnum):
     EXPIRED = 4
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Transfer:
     """A transfer of ``amount`` minor units from one account to another on one ledger.
