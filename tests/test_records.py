@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import pytest
 
@@ -62,3 +62,11 @@ def test_only_frozen_slotted_dataclasses() -> None:
 
     with pytest.raises(TypeError, match="frozen dataclass with slots"):
         quick_init(Open)
+
+    @dataclass(frozen=True, slots=True)
+    class WithInitVar:
+        a: int
+        scale: InitVar[int] = 1
+
+    with pytest.raises(TypeError, match="not fields"):
+        quick_init(WithInitVar)

@@ -13,6 +13,7 @@ the dataclass's own.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,6 +50,9 @@ def quick_init(cls: type[T]) -> type[T]:
         else:
             args.append(f.name)
             body.append(f"    _set_{f.name}(self, {f.name})")
+    wanted = list(inspect.signature(cls.__init__).parameters)[1:]
+    if wanted != [f.name for f in dataclasses.fields(cls)]:  # type: ignore[arg-type]
+        raise TypeError(f"quick_init: {cls.__name__} has parameters that are not fields")
     names["_MISSING"] = dataclasses.MISSING
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
