@@ -18,6 +18,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
+from thamani.records import quick_init
+
 
 class ProgrammeKind(enum.Enum):
     """Who pays and how."""
@@ -348,6 +350,7 @@ class Definition:
     providers: tuple[Accreditation, ...]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Household:
     """A household: the unit a policy covers.
@@ -364,6 +367,7 @@ class Household:
     area: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Member:
     """A person who may be covered.
@@ -389,6 +393,7 @@ class Member:
     wallet_account_id: int = 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Enrolment:
     """A member's coverage by a programme for one period (one row per member and policy).
