@@ -11,7 +11,8 @@ ledger batch); the store serialises their commits. Providers' cost statistics, t
 thing households share, are written as increments, so the workers' additions add up.
 
 The coordinating process checks the whole batch first (shape, providers, programmes,
-references), then shares it out in *groups* of households, largest first: each process,
+references; a worker looks up the stored references meanwhile, idle until its first
+group comes), then shares it out in *groups* of households, largest first: each process,
 this one included, takes the next group when it has finished one (a worker is kept two
 groups ahead, as canonical payload bytes), so a process slowed by other work on the
 machine simply takes fewer groups, and the groups left at the end are small. The results
