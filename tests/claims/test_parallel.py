@@ -101,14 +101,20 @@ def test_a_shared_batch_checks_its_references_before_anything_is_stored(
     assert twice.value.code == "reference_repeated"
 
 
-def test_groups_hold_whole_households_in_order_largest_first() -> None:
-    households = [k % 997 for k in range(40_000)]
+def test_groups_hold_runs_of_whole_households_in_order_largest_first() -> None:
+    households = [(k * 7919) % 997 for k in range(40_000)]
     groups = parallel.groups_of(households, processes=2)
     assert sorted(i for g in groups for i in g) == list(range(40_000))
-    for g in groups:
-        assert g == sorted(g)
     home = {h: n for n, g in enumerate(groups) for h in {households[i] for i in g}}
     assert all(home[households[i]] == n for n, g in enumerate(groups) for i in g)
+    # Households in the order of their ids, one run per group; a household's claims in
+    # the order submitted, together.
+    order = [households[i] for g in groups for i in g]
+    assert order == sorted(order)
+    for g in groups:
+        for h in {households[i] for i in g}:
+            mine = [i for i in g if households[i] == h]
+            assert mine == sorted(mine)
     sizes = [len(g) for g in groups]
     assert sizes[0] >= 10_000 > sizes[-1]
     assert all(parallel.GROUP_MIN <= s <= parallel.GROUP_MAX + 997 for s in sizes[:-1])

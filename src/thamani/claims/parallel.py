@@ -12,7 +12,9 @@ thing households share, are written as increments, so the workers' additions add
 
 The coordinating process checks the whole batch first (shape, providers, programmes,
 references; a worker looks up the stored references meanwhile, idle until its first
-group comes), then shares it out in *groups* of households, largest first: each process,
+group comes), then shares it out in *groups* of households, largest first, each a run of
+households in the order of their ids (their members' usage rows, stored in that order,
+then lie on neighbouring pages, and a part rewrites few of them): each process,
 this one included, takes the next group when it has finished one (a worker is kept two
 groups ahead, as canonical payload bytes), so a process slowed by other work on the
 machine simply takes fewer groups, and the groups left at the end are small. The results
@@ -71,26 +73,31 @@ GROUP_MAX = 16_380
 
 
 def groups_of(households: Sequence[int], processes: int) -> list[list[int]]:
-    """Claim indexes shared out in groups, each group a set of whole households with their
-    claims in the order submitted; the groups go from large to small (each about a
-    ``2 x processes``-th of what is left, within ``GROUP_MIN``..``GROUP_MAX``)."""
-    buckets: dict[int, list[int]] = {}
+    """Claim indexes shared out in groups, each group a run of whole households taken in
+    the order of their ids, with each household's claims in the order submitted; the
+    groups go from large to small (each about a ``2 x processes``-th of what is left,
+    within ``GROUP_MIN``..``GROUP_MAX``)."""
+    by_home: dict[int, list[int]] = {}
     for i, h in enumerate(households):
-        buckets.setdefault(h % 4093, []).append(i)
+        found = by_home.get(h)
+        if found is None:
+            by_home[h] = [i]
+        else:
+            found.append(i)
     out: list[list[int]] = []
     left = len(households)
     group: list[int] = []
     target = 0
-    for members in buckets.values():
+    for h in sorted(by_home):
         if not group:
             target = min(GROUP_MAX, max(GROUP_MIN, -(-left // (2 * processes))))
-        group.extend(members)
+        group.extend(by_home[h])
         if len(group) >= target:
             left -= len(group)
-            out.append(sorted(group))
+            out.append(group)
             group = []
     if group:
-        out.append(sorted(group))
+        out.append(group)
     return out
 
 

@@ -75,14 +75,14 @@ claims = Table(
 claim_usage = Table(
     "claim_usage",
     metadata,
-    Column("enrolment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("enrolment_id", RowKey, primary_key=True, autoincrement=False),
     Column("data", Text, nullable=False),
 )
 
 policy_usage = Table(
     "policy_usage",
     metadata,
-    Column("policy_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("policy_id", RowKey, primary_key=True, autoincrement=False),
     Column("data", Text, nullable=False),
 )
 
