@@ -117,7 +117,7 @@ def test_groups_hold_runs_of_whole_households_in_order_largest_first() -> None:
             assert mine == sorted(mine)
     sizes = [len(g) for g in groups]
     assert sizes[0] >= 10_000 > sizes[-1]
-    assert all(parallel.GROUP_MIN <= s <= parallel.GROUP_MAX + 997 for s in sizes[:-1])
+    assert all(parallel.GROUP_MIN <= s <= parallel.GROUP_MAX for s in sizes[:-1])
 
 
 def test_workers_are_started_ahead_only_for_large_batches(

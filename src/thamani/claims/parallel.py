@@ -68,7 +68,7 @@ def household_of(member_households: dict[str, int], member: str) -> int:
 
 #: Claims in a group at the least (a group is stored in parts, each on its own).
 GROUP_MIN = 1024
-#: Claims in a group at the most.
+#: Claims in a group at the most (unless one household has more): four whole parts.
 GROUP_MAX = 16_380
 
 
@@ -89,9 +89,16 @@ def groups_of(households: Sequence[int], processes: int) -> list[list[int]]:
     group: list[int] = []
     target = 0
     for h in sorted(by_home):
+        claims = by_home[h]
+        if group and len(group) + len(claims) > GROUP_MAX:
+            # Never over: a group of GROUP_MAX is stored in whole parts, one more
+            # household would cost a part (a transaction) of its own.
+            left -= len(group)
+            out.append(group)
+            group = []
         if not group:
             target = min(GROUP_MAX, max(GROUP_MIN, -(-left // (2 * processes))))
-        group.extend(by_home[h])
+        group.extend(claims)
         if len(group) >= target:
             left -= len(group)
             out.append(group)
